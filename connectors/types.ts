@@ -1,0 +1,114 @@
+import type { z } from 'zod';
+import type {
+  ErrorLevel,
+  RemoteProperties,
+  SyncMode,
+  SyncOperations,
+} from '../lib/domain';
+
+/** Types a remote field may declare. `any` accepts every property type. */
+export type RemoteFieldType =
+  | 'any'
+  | 'string'
+  | 'email'
+  | 'integer'
+  | 'float'
+  | 'number'
+  | 'boolean'
+  | 'date'
+  | 'url'
+  | 'phone';
+
+export interface RemoteField {
+  key: string;
+  type: RemoteFieldType;
+  /** shown first by clients */
+  important?: boolean;
+}
+
+export interface MappingOptions {
+  /** fields that must be mapped; the first one identifies the remote record */
+  required: RemoteField[];
+  /** fields the tool knows about */
+  known: RemoteField[];
+  /** may the user map remote fields outside `known` (custom fields)? */
+  allowCustomFields: boolean;
+  /** remote fields that accept arrays; '*' means all. Others receive the first element. */
+  arrayFields: string[];
+}
+
+/** Everything a connector call may need. `app` options include secrets. */
+export interface ConnectorContext<AppOptions, DestinationOptions> {
+  appId: string;
+  appOptions: AppOptions;
+  destinationId: string;
+  destinationOptions: DestinationOptions;
+  syncOperations: SyncOperations;
+  /** aborted when the activity is cancelled or times out */
+  signal?: AbortSignal;
+}
+
+/** One profile's planned change, as handed to a connector. Values are already converted. */
+export interface ExportChange {
+  exportId: number;
+  profileId: string;
+  toDelete: boolean;
+  oldProperties: RemoteProperties;
+  newProperties: RemoteProperties;
+  oldGroups: string[];
+  newGroups: string[];
+}
+
+/**
+ * The outcome for one profile.
+ * - `complete`: the remote holds the change.
+ * - `retry`: transient (network, 5xx, 429); `retryAfterMs` is the remote's requested wait, and
+ *   `rateLimited` marks waits that must not use up the retry budget.
+ * - `failed`: permanent for this data (invalid email, refused by sync mode, 4xx).
+ */
+export type ExportOutcome =
+  | { profileId: string; status: 'complete' }
+  | {
+      profileId: string;
+      status: 'retry';
+      message: string;
+      retryAfterMs?: number;
+      rateLimited?: boolean;
+    }
+  | { profileId: string; status: 'failed'; message: string; level: ErrorLevel };
+
+export interface AppTypeDefinition<AppOptions> {
+  type: string;
+  displayName: string;
+  options: z.ZodType<AppOptions>;
+  /** option keys whose values are secrets: stored, never returned or logged */
+  secretOptions: string[];
+  test(appOptions: AppOptions): Promise<{ ok: boolean; message: string }>;
+}
+
+/** A destination connector: the real client of one tool's API. */
+export interface Connector<AppOptions = any, DestinationOptions = any> {
+  /** the destination type, e.g. `postgres` or `webhook` */
+  type: string;
+  displayName: string;
+  app: AppTypeDefinition<AppOptions>;
+  destinationOptions: z.ZodType<DestinationOptions>;
+  syncModes: SyncMode[];
+  /** how groups show up remotely, e.g. "tag", "list", "text[] column" */
+  groupLabel: string | null;
+  /** the largest batch one `exportBatch` call accepts */
+  maxBatchSize: number;
+  /** concurrent `exportBatch` calls allowed per app */
+  maxConcurrency: number;
+  mappingOptions(
+    ctx: Omit<ConnectorContext<AppOptions, DestinationOptions>, 'syncOperations'>,
+  ): Promise<MappingOptions>;
+  /**
+   * Sends a batch. Returns one outcome per change. Throwing means the whole batch failed
+   * transiently (it is retried); per-profile problems are reported as outcomes instead.
+   */
+  exportBatch(
+    ctx: ConnectorContext<AppOptions, DestinationOptions>,
+    changes: ExportChange[],
+  ): Promise<ExportOutcome[]>;
+}

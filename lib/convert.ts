@@ -1,0 +1,91 @@
+import type { PropertyType, ScalarValue } from './domain';
+import type { MappingOptions, RemoteField, RemoteFieldType } from '../connectors/types';
+
+/**
+ * Which remote field types each property type may be sent to (Grouparoo §1.5, with `phone`
+ * for its `phoneNumber`). Strings are accepted by every type, unparsed, as Grouparoo did.
+ */
+const allowedTargets: Record<PropertyType, readonly RemoteFieldType[]> = {
+  float: ['any', 'float', 'number', 'string'],
+  integer: ['any', 'float', 'integer', 'number', 'string'],
+  string: ['any', 'string', 'url', 'email', 'boolean', 'date', 'float', 'integer', 'number', 'phone'],
+  url: ['any', 'string', 'url'],
+  email: ['any', 'string', 'email'],
+  phone: ['any', 'string', 'phone'],
+  boolean: ['any', 'boolean', 'string', 'number'],
+  date: ['any', 'date', 'float', 'integer', 'number', 'string'],
+};
+
+export function canConvert(from: PropertyType, to: RemoteFieldType): boolean {
+  return allowedTargets[from].includes(to);
+}
+
+/**
+ * Converts one stored value to what a remote field of type `to` receives.
+ * Dates are stored as ISO strings; numeric targets get epoch milliseconds.
+ */
+export function convertValue(value: ScalarValue, from: PropertyType, to: RemoteFieldType): ScalarValue {
+  if (!canConvert(from, to)) {
+    throw new Error(`cannot export a ${from} property to a remote field of type ${to}`);
+  }
+  if (to === 'any' || from === 'string') return value;
+  if (from === 'boolean') {
+    if (to === 'string') return String(value);
+    if (to === 'number') return value ? 1 : 0;
+    return value;
+  }
+  if (from === 'date' && ['float', 'integer', 'number'].includes(to)) {
+    return Date.parse(String(value));
+  }
+  if (to === 'string') return String(value);
+  return value;
+}
+
+export interface MappingProblem {
+  /** the remote field (or `mapping`) the problem is about */
+  field: string;
+  message: string;
+}
+
+/**
+ * Checks a mapping (remote field → property key) against what the connector declares:
+ * every required field mapped, only known fields unless custom ones are allowed, every
+ * property existing and convertible to the field's type. Unlike Grouparoo, an empty mapping
+ * is not exempt: the identifier is always required.
+ */
+export function validateMapping(
+  options: MappingOptions,
+  mapping: Record<string, string>,
+  propertyTypes: Record<string, { type: PropertyType; isArray: boolean }>,
+): MappingProblem[] {
+  const problems: MappingProblem[] = [];
+  const fields = new Map<string, RemoteField>();
+  for (const f of [...options.known, ...options.required]) fields.set(f.key, f);
+
+  for (const req of options.required) {
+    if (!mapping[req.key]) {
+      problems.push({ field: req.key, message: `${req.key} is required and must be mapped` });
+    }
+  }
+  for (const [remoteKey, propertyKey] of Object.entries(mapping)) {
+    const property = propertyTypes[propertyKey];
+    if (!property) {
+      problems.push({ field: remoteKey, message: `property "${propertyKey}" does not exist` });
+      continue;
+    }
+    const field = fields.get(remoteKey);
+    if (!field) {
+      if (!options.allowCustomFields) {
+        problems.push({ field: remoteKey, message: `"${remoteKey}" is not a known remote field` });
+      }
+      continue;
+    }
+    if (!canConvert(property.type, field.type)) {
+      problems.push({
+        field: remoteKey,
+        message: `${remoteKey} needs a ${field.type} value, but "${propertyKey}" is a ${property.type}`,
+      });
+    }
+  }
+  return problems;
+}

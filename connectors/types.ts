@@ -1,10 +1,5 @@
 import type { z } from 'zod';
-import type {
-  ErrorLevel,
-  RemoteProperties,
-  SyncMode,
-  SyncOperations,
-} from '../lib/domain';
+import type { ErrorLevel, RemoteProperties, SyncMode, SyncOperations } from '../lib/domain';
 
 /** Types a remote field may declare. `any` accepts every property type. */
 export type RemoteFieldType =

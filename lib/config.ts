@@ -19,7 +19,12 @@ const envSchema = z.object({
   // Where `go install` puts the pinned Temporal CLI; outside the checkout so clones share it.
   OUTFLOW_CACHE_DIR: z
     .string()
-    .default(path.join(process.env.XDG_CACHE_HOME ?? path.join(process.env.HOME ?? '/tmp', '.cache'), 'outflow')),
+    .default(
+      path.join(
+        process.env.XDG_CACHE_HOME ?? path.join(process.env.HOME ?? '/tmp', '.cache'),
+        'outflow',
+      ),
+    ),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   // gRPC port of the dev server we start.
   TEMPORAL_PORT: z.coerce.number().int().positive().default(7233),

@@ -8,7 +8,18 @@ import type { MappingOptions, RemoteField, RemoteFieldType } from '../connectors
 const allowedTargets: Record<PropertyType, readonly RemoteFieldType[]> = {
   float: ['any', 'float', 'number', 'string'],
   integer: ['any', 'float', 'integer', 'number', 'string'],
-  string: ['any', 'string', 'url', 'email', 'boolean', 'date', 'float', 'integer', 'number', 'phone'],
+  string: [
+    'any',
+    'string',
+    'url',
+    'email',
+    'boolean',
+    'date',
+    'float',
+    'integer',
+    'number',
+    'phone',
+  ],
   url: ['any', 'string', 'url'],
   email: ['any', 'string', 'email'],
   phone: ['any', 'string', 'phone'],
@@ -24,7 +35,11 @@ export function canConvert(from: PropertyType, to: RemoteFieldType): boolean {
  * Converts one stored value to what a remote field of type `to` receives.
  * Dates are stored as ISO strings; numeric targets get epoch milliseconds.
  */
-export function convertValue(value: ScalarValue, from: PropertyType, to: RemoteFieldType): ScalarValue {
+export function convertValue(
+  value: ScalarValue,
+  from: PropertyType,
+  to: RemoteFieldType,
+): ScalarValue {
   if (!canConvert(from, to)) {
     throw new Error(`cannot export a ${from} property to a remote field of type ${to}`);
   }

@@ -50,4 +50,3 @@ export interface DestinationWorkflowStatus {
 }
 
 export const statusQuery = defineQuery<DestinationWorkflowStatus>('status');
-

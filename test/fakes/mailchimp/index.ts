@@ -1,0 +1,3 @@
+export { startFakeMailchimp, type FakeMailchimp } from './server';
+export { subscriberHash } from './problems';
+export type { List, Member } from './state';

@@ -1,0 +1,81 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { destinationChanges } from '../db/schema';
+
+/**
+ * Reads and clears the outbox (`destination_changes`). Rows are removed only up to the id noted
+ * before planning, so a change committed while its profile was being exported stays queued.
+ */
+
+export interface OutboxPage {
+  profileIds: string[];
+  /** more profiles are waiting beyond this page */
+  more: boolean;
+}
+
+/**
+ * Distinct profiles with queued changes, oldest change first. Profiles whose open export waits
+ * for a retry time are left out: the workflow wakes them when their time comes.
+ */
+export async function readOutboxPage(
+  db: Db,
+  destinationId: string,
+  limit: number,
+  excludeProfileIds: string[] = [],
+): Promise<OutboxPage> {
+  const rows = await db.execute<{ profile_id: string }>(sql`
+    select c.profile_id, min(c.id) as first_id
+    from destination_changes c
+    where c.destination_id = ${destinationId}
+      and not (c.profile_id = any(${sql.param(excludeProfileIds)}::text[]))
+      and not exists (
+        select 1 from exports e
+        where e.destination_id = c.destination_id and e.profile_id = c.profile_id
+          and e.state in ('pending', 'processing') and e.send_at > now())
+    group by c.profile_id
+    order by first_id
+    limit ${limit + 1}`);
+  const profileIds = [...rows].map((r) => r.profile_id);
+  return { profileIds: profileIds.slice(0, limit), more: profileIds.length > limit };
+}
+
+/** The newest outbox id of each profile: the high-water mark this batch may clear. */
+export async function noteOutbox(
+  db: Db,
+  destinationId: string,
+  profileIds: string[],
+): Promise<Map<string, number>> {
+  const rows = await db
+    .select({
+      profileId: destinationChanges.profileId,
+      maxId: sql<string>`max(${destinationChanges.id})`,
+    })
+    .from(destinationChanges)
+    .where(
+      and(
+        eq(destinationChanges.destinationId, destinationId),
+        inArray(destinationChanges.profileId, profileIds),
+      ),
+    )
+    .groupBy(destinationChanges.profileId);
+  return new Map(rows.map((r) => [r.profileId, Number(r.maxId)]));
+}
+
+type Executor = Pick<Db, 'execute'>;
+
+/** Deletes each profile's outbox rows up to its noted id (one set-based statement). */
+export async function clearOutbox(
+  tx: Executor,
+  destinationId: string,
+  noted: Map<string, number>,
+  profileIds: string[],
+): Promise<void> {
+  const ids = profileIds.filter((id) => noted.has(id));
+  if (ids.length === 0) return;
+  const maxIds = ids.map((id) => noted.get(id)!);
+  await tx.execute(sql`
+    delete from destination_changes c
+    using unnest(${sql.param(ids)}::text[], ${sql.param(maxIds)}::bigint[]) as u(profile_id, max_id)
+    where c.destination_id = ${destinationId}
+      and c.profile_id = u.profile_id and c.id <= u.max_id`);
+}

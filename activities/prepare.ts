@@ -1,0 +1,176 @@
+import { inArray } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { exports } from '../db/schema';
+import type { ExportChange, MappingOptions } from '../connectors/types';
+import type { PropertyType } from '../lib/domain';
+import { planExport, samePlan, type ExportPlan } from '../lib/plan';
+import type { DestinationRow, ProfileState } from './load';
+import { moveBaselines } from './baselines';
+import { clearOutbox } from './outbox';
+
+/**
+ * Plans a batch and writes its export rows in one transaction: no-ops and "nothing to do" are
+ * final here; everything else is left `processing`, ready to send.
+ */
+
+export const replacedMessage = 'Replaced by a more recent export';
+
+export type ChangeKind = 'created' | 'updated' | 'deleted';
+export interface PreparedChange extends ExportChange {
+  kind: ChangeKind;
+  attempts: number;
+}
+
+export interface PrepareResult {
+  toSend: PreparedChange[];
+  unchanged: number;
+  skipped: number;
+  failed: number;
+  canceled: number;
+}
+
+export interface PrepareInput {
+  destination: DestinationRow;
+  mappingOptions: MappingOptions;
+  propertyTypes: Record<string, { type: PropertyType; isArray: boolean }>;
+  states: Map<string, ProfileState>;
+  /** outbox high-water mark per profile; a profile without one has nothing queued */
+  noted: Map<string, number>;
+  force: boolean;
+}
+
+type NewExport = typeof exports.$inferInsert;
+
+export async function prepareBatch(db: Db, input: PrepareInput): Promise<PrepareResult> {
+  const { destination, noted, force } = input;
+  const result: PrepareResult = { toSend: [], unchanged: 0, skipped: 0, failed: 0, canceled: 0 };
+  const toCancel: number[] = [];
+  const inserts: NewExport[] = [];
+  const reused: { exportId: number; profileId: string; plan: ExportPlan; attempts: number }[] = [];
+  const finalProfiles: string[] = [];
+  const base = { destinationId: destination.id, configVersion: destination.configVersion, force };
+
+  for (const [profileId, state] of input.states) {
+    // Without queued changes the profile was already handled (by a retried attempt of this
+    // activity, or a catch-up that overtook a signal): planning it again would only add rows.
+    if (!force && !noted.has(profileId)) {
+      result.skipped++;
+      continue;
+    }
+    let plan: ExportPlan | null;
+    try {
+      plan = planExport({ ...input, destination, ...state, force });
+    } catch (err) {
+      // A property whose type changed so it no longer converts: fail this profile only.
+      toCancel.push(...state.open.map((e) => e.id));
+      inserts.push({
+        ...base,
+        profileId,
+        state: 'failed',
+        errorLevel: 'error',
+        errorMessage: String((err as Error).message),
+        completedAt: new Date(),
+      });
+      finalProfiles.push(profileId);
+      result.failed++;
+      continue;
+    }
+    if (plan === null || !plan.hasChanges) {
+      toCancel.push(...state.open.map((e) => e.id));
+      finalProfiles.push(profileId);
+      if (plan === null) result.skipped++;
+      else {
+        result.unchanged++;
+        inserts.push({
+          ...base,
+          ...planColumns(plan),
+          profileId,
+          state: 'complete',
+          completedAt: new Date(),
+        });
+      }
+      continue;
+    }
+    // A retried or resumed export with the same content keeps its row and its attempts.
+    const same = [...state.open].reverse().find((e) => samePlan(e, plan));
+    toCancel.push(...state.open.filter((e) => e !== same).map((e) => e.id));
+    if (same) {
+      reused.push({ exportId: same.id, profileId, plan, attempts: same.attempts });
+      continue;
+    }
+    const startedAt = new Date();
+    inserts.push({ ...base, ...planColumns(plan), profileId, state: 'processing', startedAt });
+  }
+
+  await db.transaction(async (tx) => {
+    if (toCancel.length > 0) {
+      const canceled = await tx
+        .update(exports)
+        .set({
+          state: 'canceled',
+          errorMessage: replacedMessage,
+          errorLevel: 'info',
+          completedAt: new Date(),
+        })
+        .where(inArray(exports.id, toCancel))
+        .returning({ id: exports.id });
+      result.canceled += canceled.length;
+    }
+    const inserted =
+      inserts.length === 0 ? [] : await tx.insert(exports).values(inserts).returning();
+    if (reused.length > 0) {
+      await tx
+        .update(exports)
+        .set({ state: 'processing', startedAt: new Date() })
+        .where(
+          inArray(
+            exports.id,
+            reused.map((r) => r.exportId),
+          ),
+        );
+    }
+    const noOps = inserted.filter((e) => e.state === 'complete');
+    await moveBaselines(tx, destination.id, noOps);
+    await clearOutbox(tx, destination.id, noted, finalProfiles);
+
+    for (const e of inserted.filter((row) => row.state === 'processing')) {
+      result.toSend.push(
+        toChange(e.id, e.profileId, e, e.attempts, input.states.get(e.profileId)!),
+      );
+    }
+    for (const r of reused) {
+      result.toSend.push(
+        toChange(r.exportId, r.profileId, r.plan, r.attempts, input.states.get(r.profileId)!),
+      );
+    }
+  });
+  return result;
+}
+
+function planColumns(plan: ExportPlan) {
+  const { toDelete, oldProperties, newProperties, oldGroups, newGroups, hasChanges } = plan;
+  return { toDelete, oldProperties, newProperties, oldGroups, newGroups, hasChanges };
+}
+
+function toChange(
+  exportId: number,
+  profileId: string,
+  plan: Omit<ExportPlan, 'hasChanges'>,
+  attempts: number,
+  state: ProfileState,
+): PreparedChange {
+  const remoteHeldIt = state.baseline !== null && !state.baseline.toDelete;
+  const kind: ChangeKind = plan.toDelete ? 'deleted' : remoteHeldIt ? 'updated' : 'created';
+  const { toDelete, oldProperties, newProperties, oldGroups, newGroups } = plan;
+  return {
+    exportId,
+    profileId,
+    toDelete,
+    oldProperties,
+    newProperties,
+    oldGroups,
+    newGroups,
+    kind,
+    attempts,
+  };
+}

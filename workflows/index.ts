@@ -1,0 +1,3 @@
+/** The workflow functions a worker registers. Workflow code only: nothing with I/O. */
+export { destinationWorkflow } from './destination';
+export { groupRecomputeWorkflow } from './groups';

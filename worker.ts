@@ -3,6 +3,8 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { eq, isNull } from 'drizzle-orm';
 import { createActivities } from './activities';
+import { createGroupActivities } from './activities/groups';
+import { ensureGroupRecomputeSchedule } from './api/group-schedule';
 import { startDestinationWorkflow } from './api/temporal';
 import { createDb, type Db } from './db/client';
 import { apps, destinations } from './db/schema';
@@ -28,7 +30,10 @@ export async function createOutflowWorker(options: OutflowWorkerOptions): Promis
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: options.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
-    activities: createActivities({ db, retryBaseMs: options.retryBaseMs }),
+    activities: {
+      ...createActivities({ db, retryBaseMs: options.retryBaseMs }),
+      ...createGroupActivities({ db }),
+    },
     ...(workflowBundle
       ? { workflowBundle }
       : { workflowsPath: fileURLToPath(new URL('./workflows/index.ts', import.meta.url)) }),
@@ -83,6 +88,7 @@ async function main(): Promise<void> {
       namespace: config.TEMPORAL_NAMESPACE,
     });
     const count = await ensureDestinationWorkflows(client, db, config);
+    await ensureGroupRecomputeSchedule(client, config.TEMPORAL_TASK_QUEUE);
     logger.info({ destinations: count, taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker started');
     // Resolves after SIGINT/SIGTERM, once in-flight activities finished or timed out.
     await worker.run();

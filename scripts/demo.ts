@@ -32,16 +32,20 @@ const demoMapping = {
 const demoGroupMapping = { high_value: 'High Value', spanish_speakers: 'Spanish Speakers' };
 
 /** Creates the demo's target database on the server of `databaseUrl`; returns its URL. */
-export async function ensureDemoTarget(databaseUrl: string): Promise<string> {
+export async function ensureDemoTarget(
+  databaseUrl: string,
+  database = demoTargetDatabase,
+): Promise<string> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(database)) throw new Error(`bad database name "${database}"`);
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
-    const found = await sql`select 1 from pg_database where datname = ${demoTargetDatabase}`;
-    if (found.length === 0) await sql.unsafe(`create database ${demoTargetDatabase}`);
+    const found = await sql`select 1 from pg_database where datname = ${database}`;
+    if (found.length === 0) await sql.unsafe(`create database ${database}`);
   } finally {
     await sql.end();
   }
   const url = new URL(databaseUrl);
-  url.pathname = `/${demoTargetDatabase}`;
+  url.pathname = `/${database}`;
   return url.toString();
 }
 

@@ -1,0 +1,52 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { swaggerUI } from '@hono/swagger-ui';
+import { bearerAuth } from 'hono/bearer-auth';
+import { handleError } from './errors';
+import { createRouter, type ApiDeps } from './router';
+import { appsRoutes } from './routes/apps';
+import { configRoutes } from './routes/config';
+import { connectorsRoutes } from './routes/connectors';
+import { destinationsRoutes } from './routes/destinations';
+import { exportsRoutes } from './routes/exports';
+import { groupsRoutes } from './routes/groups';
+import { profilesRoutes } from './routes/profiles';
+import { propertiesRoutes } from './routes/properties';
+
+export type { ApiDeps } from './router';
+
+/** Paths anyone may read: liveness, the OpenAPI document and its docs page. */
+const publicPaths = new Set(['/health', '/openapi.json', '/docs']);
+
+/** Builds the HTTP API. Every route but the public ones needs `Authorization: Bearer <apiKey>`. */
+export function createApp(deps: ApiDeps): OpenAPIHono {
+  const app = createRouter();
+  const auth = bearerAuth({ token: deps.apiKey });
+
+  app.onError(handleError);
+  app.notFound((c) =>
+    c.json({ error: { message: `no route for ${c.req.method} ${c.req.path}` } }, 404),
+  );
+  app.use('*', (c, next) => (publicPaths.has(c.req.path) ? next() : auth(c, next)));
+
+  app.get('/health', (c) => c.json({ ok: true }));
+  app.route('/properties', propertiesRoutes(deps));
+  app.route('/groups', groupsRoutes(deps));
+  app.route('/profiles', profilesRoutes(deps));
+  app.route('/apps', appsRoutes(deps));
+  app.route('/destinations', destinationsRoutes(deps));
+  app.route('/exports', exportsRoutes(deps));
+  app.route('/connectors', connectorsRoutes(deps));
+  app.route('/config', configRoutes(deps));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Outflow API', version: '0.1.0' },
+    security: [{ bearer: [] }],
+  });
+  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  return app;
+}

@@ -1,0 +1,69 @@
+import { z } from '@hono/zod-openapi';
+import { builtinProperties, checkOperator, operatorTakes } from '../db/rules-sql';
+import { normalizeScalar, quote, type PropertyDefinition } from '../lib/normalize';
+import { relativeUnits, ruleOps, type GroupRule } from '../lib/rules';
+import type { Issue } from './errors';
+
+/** Grouparoo allowed 10; each rule is one more condition per profile in the recompute query. */
+export const maxRules = 25;
+
+export const ruleSchema = z.strictObject({
+  property: z.string(),
+  op: z.enum(ruleOps),
+  match: z.union([z.string(), z.number(), z.boolean()]).optional(),
+  relativeMatchNumber: z.number().positive().optional(),
+  relativeMatchUnit: z.enum(relativeUnits).optional(),
+});
+
+export const rulesSchema = z
+  .array(ruleSchema)
+  .max(maxRules, { error: `a group may have at most ${maxRules} rules` });
+
+type Checked = { rule: GroupRule; issue?: undefined } | { rule?: undefined; issue: Issue };
+
+/** One rule, its `match` normalised to the stored form of its property's type. */
+function checkRule(rule: GroupRule, at: string, property: PropertyDefinition | undefined): Checked {
+  const { property: key, op } = rule;
+  if (!property)
+    return { issue: { path: `${at}.property`, message: `unknown property ${quote(key)}` } };
+  if (checkOperator(op, property.type) !== 'ok') {
+    const message = `operator ${quote(op)} does not apply to ${property.type} property ${quote(key)}`;
+    return { issue: { path: `${at}.op`, message } };
+  }
+  const takes = operatorTakes(op);
+  if (takes === 'nothing') return { rule: { property: key, op } };
+  if (takes === 'relative') {
+    const { relativeMatchNumber: n, relativeMatchUnit: unit } = rule;
+    if (n === undefined)
+      return { issue: { path: `${at}.relativeMatchNumber`, message: `operator "${op}" needs it` } };
+    if (unit === undefined)
+      return { issue: { path: `${at}.relativeMatchUnit`, message: `operator "${op}" needs it` } };
+    return { rule: { property: key, op, relativeMatchNumber: n, relativeMatchUnit: unit } };
+  }
+  if (rule.match === undefined || rule.match === '') {
+    return { issue: { path: `${at}.match`, message: `operator "${op}" needs a match value` } };
+  }
+  // Patterns are text whatever the type: "%@demo.com" is no email but a fine pattern.
+  if (takes === 'pattern') return { rule: { property: key, op, match: String(rule.match) } };
+  const match = normalizeScalar(property.type, rule.match);
+  if (!match.ok) return { issue: { path: `${at}.match`, message: match.message } };
+  return { rule: { property: key, op, match: match.value } };
+}
+
+/**
+ * Checks rules against the properties they name (and the profile's own `_id` and
+ * `_createdAt`) and normalises each rule to its stored form.
+ */
+export function validateRules(
+  rules: GroupRule[],
+  definitions: Record<string, PropertyDefinition>,
+): { rules: GroupRule[]; issues: Issue[] } {
+  const issues: Issue[] = [];
+  const out = rules.map((rule, i) => {
+    const property = builtinProperties[rule.property] ?? definitions[rule.property];
+    const checked = checkRule(rule, `rules[${i}]`, property);
+    if (checked.issue) issues.push(checked.issue);
+    return checked.rule ?? rule;
+  });
+  return { rules: out, issues };
+}

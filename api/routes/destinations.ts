@@ -1,0 +1,235 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { queueCollection, queuePresent } from '../../db/outbox';
+import { apps, destinations } from '../../db/schema';
+import { collectionTypes, exportStates, syncModes } from '../../lib/domain';
+import { destinationWorkflowId } from '../../workflows/definitions';
+import { connectorFor } from '../connector-options';
+import { checkDefinition, type DestinationDefinition } from '../destination-definition';
+import { conflict, notFound } from '../errors';
+import { idParams, idSchema, jsonBody, newId, responses } from '../openapi';
+import { createRouter, type ApiDeps } from '../router';
+import { notifyDestinationDeleted, startDestinationWorkflow } from '../temporal';
+
+const fields = {
+  name: z.string().trim().min(1).max(191),
+  appId: idSchema,
+  options: z.record(z.string(), z.unknown()),
+  collection: z.enum(collectionTypes),
+  groupId: idSchema.nullable(),
+  mapping: z.record(z.string(), z.string()),
+  groupMapping: z.record(z.string(), z.string().min(1).max(191)),
+  syncMode: z.enum(syncModes),
+};
+const createBody = z.strictObject({
+  id: idSchema.optional(),
+  name: fields.name,
+  appId: fields.appId,
+  options: fields.options.default({}),
+  collection: fields.collection.default('none'),
+  groupId: fields.groupId.optional(),
+  mapping: fields.mapping.default({}),
+  groupMapping: fields.groupMapping.default({}),
+  syncMode: fields.syncMode.optional(),
+});
+const { appId: _appId, ...editable } = fields;
+const patchBody = z.strictObject(editable).partial();
+
+type DestinationRow = typeof destinations.$inferSelect;
+const view = (d: DestinationRow) => ({ ...d, workflowId: destinationWorkflowId(d.id) });
+
+/** The fields whose change re-evaluates every affected profile. */
+const definitionKeys = [
+  'options',
+  'collection',
+  'groupId',
+  'mapping',
+  'groupMapping',
+  'syncMode',
+] as const;
+
+const tags = ['destinations'];
+const withId = { params: idParams };
+const routes = {
+  create: createRoute({
+    method: 'post',
+    path: '/',
+    tags,
+    request: { body: jsonBody(createBody) },
+    responses: responses(201, 'The destination; its workflow is started.'),
+  }),
+  list: createRoute({
+    method: 'get',
+    path: '/',
+    tags,
+    responses: responses(200, 'All live destinations.'),
+  }),
+  get: createRoute({
+    method: 'get',
+    path: '/{id}',
+    tags,
+    request: withId,
+    responses: responses(200, 'The destination (deleted ones too).'),
+  }),
+  patch: createRoute({
+    method: 'patch',
+    path: '/{id}',
+    tags,
+    request: { ...withId, body: jsonBody(patchBody) },
+    responses: responses(200, 'The updated destination.'),
+  }),
+  remove: createRoute({
+    method: 'delete',
+    path: '/{id}',
+    tags,
+    request: withId,
+    responses: responses(204, 'Deleted; the remote keeps its data.'),
+  }),
+  status: createRoute({
+    method: 'get',
+    path: '/{id}/status',
+    tags,
+    request: withId,
+    responses: responses(200, 'Exports by state and changes waiting.'),
+  }),
+  mappingOptions: createRoute({
+    method: 'get',
+    path: '/{id}/mapping-options',
+    tags,
+    request: withId,
+    responses: responses(200, "The connector's remote fields."),
+  }),
+};
+
+/** Where profiles are sent. Each live destination has one long-lived workflow. */
+export function destinationsRoutes({ db, temporal, config }: ApiDeps) {
+  const app = createRouter();
+  const taskQueue = config.TEMPORAL_TASK_QUEUE;
+
+  const load = async (id: string) => {
+    const [row] = await db.select().from(destinations).where(eq(destinations.id, id));
+    if (!row) throw notFound('destination', id);
+    return row;
+  };
+
+  app.openapi(routes.create, async (c) => {
+    const body = c.req.valid('json');
+    const id = body.id ?? newId('dst');
+    const { row, type } = await db.transaction(async (tx) => {
+      const def = await checkDefinition(tx, id, { ...body, groupId: body.groupId ?? null });
+      const { type: connectorType, ...values } = def;
+      const [row] = await tx
+        .insert(destinations)
+        .values({ ...values, id, name: body.name })
+        .onConflictDoNothing()
+        .returning();
+      if (!row) throw conflict(`destination "${id}" already exists`);
+      await queueCollection(tx, id, row.collection, row.groupId);
+      return { row, type: connectorType };
+    });
+    await startDestinationWorkflow(temporal, taskQueue, { id, name: row.name, type });
+    return c.json(view(row), 201);
+  });
+
+  app.openapi(routes.list, async (c) => {
+    const rows = await db
+      .select()
+      .from(destinations)
+      .where(isNull(destinations.deletedAt))
+      .orderBy(asc(destinations.id));
+    return c.json({ destinations: rows.map(view) }, 200);
+  });
+
+  app.openapi(routes.get, async (c) => c.json(view(await load(c.req.valid('param').id)), 200));
+
+  app.openapi(routes.patch, async (c) => {
+    const { id } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const { row, type, reevaluate } = await db.transaction(async (tx) => {
+      const [current] = await tx
+        .select()
+        .from(destinations)
+        .where(eq(destinations.id, id))
+        .for('update');
+      if (!current) throw notFound('destination', id);
+      if (current.deletedAt) throw conflict(`destination "${id}" is deleted`);
+      const next: DestinationDefinition = { ...current, ...body };
+      if (body.collection && body.collection !== 'group' && body.groupId === undefined)
+        next.groupId = null;
+      const { type, ...def } = await checkDefinition(tx, id, next);
+      const reevaluate = definitionKeys.some(
+        (k) => JSON.stringify(def[k] ?? null) !== JSON.stringify(current[k] ?? null),
+      );
+      const [row] = await tx
+        .update(destinations)
+        .set({
+          ...def,
+          name: body.name ?? current.name,
+          updatedAt: new Date(),
+          ...(reevaluate ? { configVersion: sql`${destinations.configVersion} + 1` } : {}),
+        })
+        .where(eq(destinations.id, id))
+        .returning();
+      if (reevaluate) {
+        // Everyone who was or will be in scope, and everyone the remote still holds.
+        await queueCollection(tx, id, current.collection, current.groupId);
+        await queueCollection(tx, id, row!.collection, row!.groupId);
+        await queuePresent(tx, id);
+      }
+      return { row: row!, type, reevaluate };
+    });
+    if (reevaluate)
+      await startDestinationWorkflow(temporal, taskQueue, { id, name: row.name, type });
+    return c.json(view(row), 200);
+  });
+
+  app.openapi(routes.remove, async (c) => {
+    const { id } = c.req.valid('param');
+    const [row] = await db
+      .update(destinations)
+      .set({ deletedAt: new Date(), updatedAt: new Date() })
+      .where(and(eq(destinations.id, id), isNull(destinations.deletedAt)))
+      .returning({ id: destinations.id });
+    if (!row)
+      await load(id); // 404 when unknown; deleting twice is fine
+    else await notifyDestinationDeleted(temporal, id);
+    return c.body(null, 204);
+  });
+
+  app.openapi(routes.status, async (c) => {
+    const { id } = c.req.valid('param');
+    await load(id);
+    const counts = await db.execute<{ state: string; n: number }>(
+      sql`select state, count(*)::int as n from exports where destination_id = ${id} group by state`,
+    );
+    const exportsByState = Object.fromEntries(exportStates.map((s) => [s, 0]));
+    for (const r of counts) exportsByState[r.state] = r.n;
+    const [extra] = await db.execute<{ waiting: number; last: string | null }>(sql`
+      select (select count(*)::int from destination_changes where destination_id = ${id}) as waiting,
+             (select max(completed_at) from exports where destination_id = ${id}) as last`);
+    return c.json(
+      {
+        exports: exportsByState,
+        changesWaiting: extra?.waiting ?? 0,
+        lastExportAt: extra?.last ? new Date(extra.last).toISOString() : null,
+        workflowId: destinationWorkflowId(id),
+      },
+      200,
+    );
+  });
+
+  app.openapi(routes.mappingOptions, async (c) => {
+    const row = await load(c.req.valid('param').id);
+    const [owner] = await db.select().from(apps).where(eq(apps.id, row.appId));
+    const connector = connectorFor(owner!.type);
+    const options = await connector.mappingOptions({
+      appId: owner!.id,
+      appOptions: owner!.options,
+      destinationId: row.id,
+      destinationOptions: row.options,
+    });
+    return c.json(options, 200);
+  });
+
+  return app;
+}

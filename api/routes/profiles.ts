@@ -1,0 +1,186 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { asc, eq, gt, sql } from 'drizzle-orm';
+import { liveDestinations } from '../../db/outbox';
+import {
+  deleteProfile,
+  loadDefinitions,
+  writeProfiles,
+  type ProfileInput,
+} from '../../db/profiles';
+import { profiles } from '../../db/schema';
+import type { ProfileProperties } from '../../lib/domain';
+import { normalizeProperties, type PropertyDefinition } from '../../lib/normalize';
+import { badRequest, notFound, type Issue } from '../errors';
+import { idParams, idSchema, jsonBody, pageQuery, responses } from '../openapi';
+import { createRouter, type ApiDeps } from '../router';
+import { notifyProfilesChanged } from '../temporal';
+
+const propertiesSchema = z.record(z.string(), z.unknown());
+const upsertBody = z.strictObject({ properties: propertiesSchema });
+const batchBody = z.strictObject({
+  profiles: z
+    .array(z.strictObject({ id: idSchema, properties: propertiesSchema }))
+    .min(1)
+    .max(5000),
+});
+
+const tags = ['profiles'];
+const withId = { params: idParams };
+const routes = {
+  put: createRoute({
+    method: 'put',
+    path: '/{id}',
+    tags,
+    request: { ...withId, body: jsonBody(upsertBody) },
+    responses: responses(200, 'The stored profile.'),
+  }),
+  patch: createRoute({
+    method: 'patch',
+    path: '/{id}',
+    tags,
+    request: { ...withId, body: jsonBody(upsertBody) },
+    responses: responses(200, 'The stored profile.'),
+  }),
+  get: createRoute({
+    method: 'get',
+    path: '/{id}',
+    tags,
+    request: withId,
+    responses: responses(200, 'The profile with its groups.'),
+  }),
+  remove: createRoute({
+    method: 'delete',
+    path: '/{id}',
+    tags,
+    request: withId,
+    responses: responses(204, 'The profile is gone; destinations will delete it.'),
+  }),
+  batch: createRoute({
+    method: 'post',
+    path: '/batch',
+    tags,
+    request: { body: jsonBody(batchBody) },
+    responses: responses(200, 'How many profiles were received and changed.'),
+  }),
+  list: createRoute({
+    method: 'get',
+    path: '/',
+    tags,
+    request: { query: pageQuery },
+    responses: responses(200, 'A page of profiles, by id.'),
+  }),
+};
+
+function normalizeOrThrow(
+  definitions: Record<string, PropertyDefinition>,
+  input: Record<string, unknown>,
+  path: string,
+) {
+  const result = normalizeProperties(definitions, input, path);
+  if (result.issues.length > 0) throw badRequest(result.issues);
+  return result;
+}
+
+/** Customers and their property values. Every write recomputes groups and queues exports. */
+export function profilesRoutes({ db, temporal, config }: ApiDeps) {
+  const app = createRouter();
+
+  // After commit: wake the destinations. The outbox already guarantees delivery.
+  const notify = async (changed: string[]) => {
+    if (changed.length === 0) return;
+    await notifyProfilesChanged(
+      temporal,
+      config.TEMPORAL_TASK_QUEUE,
+      await liveDestinations(db),
+      changed,
+    );
+  };
+
+  const load = async (id: string) => {
+    const [row] = await db.select().from(profiles).where(eq(profiles.id, id));
+    if (!row) throw notFound('profile', id);
+    const memberOf = await db.execute<{ id: string; name: string }>(sql`
+      select g.id, g.name from group_members gm join groups g on g.id = gm.group_id
+      where gm.profile_id = ${id} order by g.id`);
+    const { properties, createdAt, updatedAt } = row;
+    return { id, properties, groups: [...memberOf], createdAt, updatedAt };
+  };
+
+  const write = (
+    build: (
+      tx: Parameters<Parameters<typeof db.transaction>[0]>[0],
+      defs: Record<string, PropertyDefinition>,
+    ) => Promise<ProfileInput[]>,
+  ) =>
+    db.transaction(async (tx) => {
+      const definitions = await loadDefinitions(tx);
+      return writeProfiles(tx, definitions, await build(tx, definitions));
+    });
+
+  app.openapi(routes.put, async (c) => {
+    const { id } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const changed = await write(async (_tx, defs) => {
+      const { properties } = normalizeOrThrow(defs, body.properties, 'properties');
+      return [{ id, properties }];
+    });
+    await notify(changed);
+    return c.json(await load(id), 200);
+  });
+
+  app.openapi(routes.patch, async (c) => {
+    const { id } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const changed = await write(async (tx, defs) => {
+      const { properties, cleared } = normalizeOrThrow(defs, body.properties, 'properties');
+      const [row] = await tx.select().from(profiles).where(eq(profiles.id, id)).for('update');
+      if (!row) throw notFound('profile', id);
+      const merged: ProfileProperties = { ...row.properties, ...properties };
+      for (const key of cleared) delete merged[key];
+      return [{ id, properties: merged }];
+    });
+    await notify(changed);
+    return c.json(await load(id), 200);
+  });
+
+  app.openapi(routes.get, async (c) => c.json(await load(c.req.valid('param').id), 200));
+
+  app.openapi(routes.remove, async (c) => {
+    const { id } = c.req.valid('param');
+    const deleted = await db.transaction((tx) => deleteProfile(tx, id));
+    if (!deleted) throw notFound('profile', id);
+    await notify([id]);
+    return c.body(null, 204);
+  });
+
+  app.openapi(routes.batch, async (c) => {
+    const { profiles: input } = c.req.valid('json');
+    const changed = await write(async (_tx, defs) => {
+      const issues: Issue[] = [];
+      const rows = input.map((p, i) => {
+        const r = normalizeProperties(defs, p.properties, `profiles[${i}].properties`);
+        issues.push(...r.issues);
+        return { id: p.id, properties: r.properties };
+      });
+      if (issues.length > 0) throw badRequest(issues.slice(0, 100));
+      return rows;
+    });
+    await notify(changed);
+    const received = new Set(input.map((p) => p.id)).size;
+    return c.json({ received, changed: changed.length, unchanged: received - changed.length }, 200);
+  });
+
+  app.openapi(routes.list, async (c) => {
+    const { limit, after } = c.req.valid('query');
+    const rows = await db
+      .select()
+      .from(profiles)
+      .where(after ? gt(profiles.id, after) : undefined)
+      .orderBy(asc(profiles.id))
+      .limit(limit);
+    const next = rows.length === limit ? rows[rows.length - 1]!.id : null;
+    return c.json({ profiles: rows, next }, 200);
+  });
+
+  return app;
+}

@@ -1,0 +1,82 @@
+import { listConnectors } from '../connectors';
+import { applyDeclarations, type ApplyDeps, type PlanEntry } from './apply';
+import { declarationsOf } from './declarations';
+import { resolveEnv } from './env';
+import { parseFiles, type ConfigFile, type ConfigIssue, type SourcedObject } from './sources';
+
+/**
+ * Configuration as code: files (or parsed objects) in, a plan out. `validate` checks every
+ * object against the API without changing anything; `apply` commits when all succeed.
+ */
+
+export interface ConfigReport {
+  /** true when the config is valid (and, for apply, was applied) */
+  ok: boolean;
+  committed: boolean;
+  /** problems found before touching the database: unparsable files, missing env vars */
+  issues: ConfigIssue[];
+  plan: PlanEntry[];
+}
+
+export interface RunOptions {
+  mode: 'validate' | 'apply';
+  prune?: boolean;
+  dryRun?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+export type ConfigInput = { files: ConfigFile[] } | { objects: unknown[] };
+
+export async function runConfig(
+  deps: ApplyDeps,
+  input: ConfigInput,
+  options: RunOptions,
+): Promise<ConfigReport> {
+  const env = options.env ?? process.env;
+  const parsed =
+    'files' in input
+      ? parseFiles(input.files)
+      : {
+          objects: input.objects.map((value, i): SourcedObject => ({
+            source: `objects[${i}]`,
+            value,
+          })),
+          issues: [],
+        };
+  const types = listConnectors().map((c) => c.type);
+  const { declarations, skipped, issues } = declarationsOf(parsed.objects, types, env);
+  issues.unshift(...parsed.issues);
+  const secrets: string[] = [];
+  for (const d of declarations) {
+    const resolved = resolveEnv(d.body, env);
+    d.body = resolved.value as Record<string, unknown>;
+    secrets.push(...resolved.secrets);
+    for (const name of resolved.missing) {
+      issues.push({
+        at: `${d.kind} "${d.id}" (${d.source})`,
+        message: `environment variable ${name} is not set`,
+      });
+    }
+  }
+  if (issues.length > 0) return { ok: false, committed: false, issues, plan: [] };
+  const commit = options.mode === 'apply' && !options.dryRun;
+  const { entries, committed } = await applyDeclarations(deps, declarations, skipped, {
+    commit,
+    prune: options.prune ?? false,
+    secrets,
+  });
+  const ok = !entries.some((e) => e.action === 'error');
+  return { ok, committed, issues, plan: entries };
+}
+
+/** The plan as lines for a terminal: action, kind, id, then the source or the reason. */
+export function formatReport(report: ConfigReport): string[] {
+  const lines = report.issues.map((i) => `error     ${i.at}: ${i.message}`);
+  for (const e of report.plan) {
+    const note = e.message ? `: ${e.message}` : e.source ? ` (${e.source})` : '';
+    lines.push(`${e.action.padEnd(9)} ${e.kind} "${e.id}"${note}`);
+    if ((e.issues?.length ?? 0) > 1)
+      for (const i of e.issues!) lines.push(`            ${i.path}: ${i.message}`);
+  }
+  return lines;
+}

@@ -1,0 +1,134 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { afterAll, describe, expect, it } from 'vitest';
+import { formatReport } from '../../config';
+import { readConfigDir } from '../../config/sources';
+import { demoDataDir, loadDemoProfiles } from '../../scripts/demo-data';
+import { startFakeMailchimp } from '../fakes/mailchimp';
+import { actions, configHarness } from './harness';
+
+type Row = Record<string, string>;
+
+/** Each demo group's members, computed from the CSV files with plain JS, relative to now. */
+async function expectedMembers(): Promise<Record<string, Set<string>>> {
+  const csv = async (file: string) =>
+    parse(await readFile(path.join(demoDataDir, file), 'utf8'), { columns: true }) as Row[];
+  const [users, purchases] = await Promise.all([csv('users.csv'), csv('purchases.csv')]);
+  const ok = purchases
+    .filter((p) => p.state === 'successful')
+    .sort((a, b) => a.created_at!.localeCompare(b.created_at!));
+  const ltv = new Map<string, number>();
+  const last = new Map<string, Row>();
+  for (const p of ok) {
+    ltv.set(p.user_id!, (ltv.get(p.user_id!) ?? 0) + Number(p.price));
+    last.set(p.user_id!, p);
+  }
+  const sixtyDaysAgo = Date.now() - 60 * 24 * 3_600_000;
+  const pick = (test: (u: Row) => boolean) =>
+    new Set(users.filter(test).map((u) => `user-${u.id}`));
+  return {
+    high_value: pick((u) => (ltv.get(u.id!) ?? 0) > 100),
+    spanish_speakers: pick((u) => u.language === 'Spanish'),
+    high_value_automotive: pick((u) => {
+      const p = last.get(u.id!);
+      const at = p ? Date.parse(p.created_at!) : NaN;
+      return (
+        (ltv.get(u.id!) ?? 0) > 100 &&
+        p?.category === 'Automotive' &&
+        at > sixtyDaysAgo &&
+        at <= Date.now()
+      );
+    }),
+    nobody: new Set(),
+    all_emails: pick((u) => u.email !== ''),
+  };
+}
+
+describe("Grouparoo's demo configuration", async () => {
+  const { call, run } = await configHarness();
+  const mailchimp = await startFakeMailchimp();
+  const list = mailchimp.createList();
+  // The demo config names env vars in its options; the test adds where the fake Mailchimp is.
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'grouparoo-config-'));
+  await cp(path.join(demoDataDir, 'config'), dir, { recursive: true });
+  const appFile = path.join(dir, 'mailchimp/all/apps/mailchimpapp.json');
+  const appJson = JSON.parse(await readFile(appFile, 'utf8'));
+  appJson.options.baseUrl = '${MAILCHIMP_BASE_URL}';
+  await writeFile(appFile, JSON.stringify(appJson));
+  const env = {
+    MAILCHIMP_API_KEY: mailchimp.apiKey,
+    MAILCHIMP_DESTINATION_LIST_ID: list.id,
+    MAILCHIMP_BASE_URL: mailchimp.baseUrl,
+  };
+  afterAll(async () => {
+    await mailchimp.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('applies, imports the demo data, and yields exactly the members the rules define', async () => {
+    const files = await readConfigDir(dir);
+    const first = await run(files, { mode: 'apply', env });
+    expect(first.ok, formatReport(first).join('\n')).toBe(true);
+    const plan = actions(first);
+    expect(plan).toMatchObject({
+      'property/ltv': 'create',
+      'property/purchase_list': 'create',
+      'group/high_value_automotive': 'create',
+      'app/mailchimpapp': 'create',
+      'destination/mailchimp': 'create',
+      'destination/hubspot_contacts': 'skip',
+      'app/logger': 'skip',
+      'destination/logger_destination': 'skip',
+      'source/demo_users': 'skip',
+      'schedule/demo_users_schedule': 'skip',
+      'model/users': 'skip',
+    });
+    const reasons = Object.fromEntries(first.plan.map((e) => [e.id, e.message]));
+    expect(reasons.hubspot_contacts).toContain(
+      'unsupported destination type "hubspot-export-contacts"',
+    );
+    expect(reasons.logger).toContain('unsupported app type "logger"');
+    expect(reasons.logger_destination).toContain('"logger-export-records"');
+    expect(reasons.demo_users_schedule).toContain('not applicable');
+
+    const profiles = await loadDemoProfiles();
+    const imported = await call('POST', '/profiles/batch', { profiles });
+    expect(imported.status).toBe(200);
+
+    const expected = await expectedMembers();
+    expect(expected.high_value!.size).toBe(185);
+    for (const [groupId, ids] of Object.entries(expected)) {
+      const members: string[] = [];
+      let after: string | null = null;
+      do {
+        const page: { body: { profileIds: string[]; next: string | null } } = await call(
+          'GET',
+          `/groups/${groupId}/members?limit=1000${after ? `&after=${after}` : ''}`,
+        );
+        members.push(...page.body.profileIds);
+        after = page.body.next;
+      } while (after);
+      expect(new Set(members), groupId).toEqual(ids);
+    }
+
+    const destination = (await call('GET', '/destinations/mailchimp')).body;
+    expect(destination).toMatchObject({
+      appId: 'mailchimpapp',
+      collection: 'none',
+      options: { listId: list.id },
+      mapping: { FNAME: 'first_name', LNAME: 'last_name', email_address: 'email' },
+      groupMapping: { spanish_speakers: 'Spanish Speakers', high_value: 'High Value' },
+    });
+    const app = (await call('GET', '/apps/mailchimpapp')).body;
+    expect(app.options.apiKey).not.toBe(mailchimp.apiKey);
+  });
+
+  it('changes nothing when applied again', async () => {
+    const again = await run(await readConfigDir(dir), { mode: 'apply', env });
+    expect(again.ok, formatReport(again).join('\n')).toBe(true);
+    const changed = again.plan.filter((e) => !['unchanged', 'skip'].includes(e.action));
+    expect(changed).toEqual([]);
+  });
+});

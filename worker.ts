@@ -1,15 +1,16 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { eq, isNull } from 'drizzle-orm';
 import { createActivities } from './activities';
 import { createGroupActivities } from './activities/groups';
 import { ensureGroupRecomputeSchedule } from './api/group-schedule';
 import { startDestinationWorkflow } from './api/temporal';
+import './connectors/builtin';
 import { createDb, type Db } from './db/client';
 import { apps, destinations } from './db/schema';
 import { loadConfig, type Config } from './lib/config';
-import { logger } from './lib/logger';
+import { logger, temporalLogger } from './lib/logger';
 
 /** The worker process: runs destination workflows and their export activities. */
 
@@ -60,28 +61,17 @@ export async function ensureDestinationWorkflows(
   return live.length;
 }
 
-/** Registers the built-in connectors when that module exists (it is optional while building). */
-async function registerBuiltinConnectors(): Promise<void> {
-  const modulePath = './connectors/builtin';
-  try {
-    await import(modulePath);
-  } catch (err) {
-    if ((err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw err;
-    logger.warn('no built-in connectors module; only registered connectors are available');
-  }
-}
-
 async function main(): Promise<void> {
   const config = loadConfig();
   if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS) {
     throw new Error('the worker needs DATABASE_URL and TEMPORAL_ADDRESS');
   }
+  Runtime.install({ logger: temporalLogger(logger.child({ component: 'temporal-sdk' })) });
   const { db, close } = createDb(config.DATABASE_URL);
   const address = config.TEMPORAL_ADDRESS;
   const nativeConnection = await NativeConnection.connect({ address });
   const clientConnection = await Connection.connect({ address });
   try {
-    await registerBuiltinConnectors();
     const worker = await createOutflowWorker({ db, connection: nativeConnection, config });
     const client = new Client({
       connection: clientConnection,

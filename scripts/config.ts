@@ -4,8 +4,10 @@ import '../connectors/builtin';
 import { formatReport, runConfig, type RunOptions } from '../config';
 import { readConfigDir } from '../config/sources';
 import { createDb } from '../db/client';
+import { runMigrations } from '../db/migrate';
 import { loadConfig } from '../lib/config';
 import { logger } from '../lib/logger';
+import { localDatabaseUrl } from './local-database';
 
 /**
  * `npm run config -- validate <dir>` and `npm run config -- apply <dir> [--prune] [--dry-run]`:
@@ -13,8 +15,7 @@ import { logger } from '../lib/logger';
  * Prints one line per object; exits 1 when anything is invalid (then nothing changed).
  */
 const config = loadConfig();
-const defaultDatabase =
-  config.DATABASE_URL ?? `postgres://postgres@127.0.0.1:${config.OUTFLOW_PG_PORT}/outflow`;
+const defaultDatabase = localDatabaseUrl(config);
 const defaultTemporal = config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`;
 
 async function connectTemporal(
@@ -40,6 +41,8 @@ async function run(
 ) {
   const files = await readConfigDir(dir);
   const { db, close } = createDb(options.databaseUrl);
+  // A database that was never started by `npm start` (or is one release behind) still works.
+  await runMigrations(db);
   const temporal =
     options.mode === 'apply' && !options.dryRun
       ? await connectTemporal(options.temporalAddress)

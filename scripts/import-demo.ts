@@ -6,6 +6,7 @@ import { logger } from '../lib/logger';
 import { apiClient } from './api-client';
 import { ensureDemoTarget, importProfiles, setUpDemo } from './demo';
 import { loadDemoProfiles } from './demo-data';
+import { localDatabaseUrl } from './local-database';
 
 /**
  * `npm run import-demo`: loads Grouparoo's demo users and purchases into a running Outflow
@@ -20,7 +21,7 @@ const program = new Command('import-demo')
   .option(
     '--database-url <url>',
     'Postgres server that will hold the demo destination tables',
-    config.DATABASE_URL ?? `postgres://postgres@127.0.0.1:${config.OUTFLOW_PG_PORT}/outflow`,
+    localDatabaseUrl(config),
   )
   .parse();
 

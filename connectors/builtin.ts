@@ -1,3 +1,5 @@
+import { brazeConnector } from './braze';
+import { hubspotConnector } from './hubspot';
 import { registerConnector } from './index';
 import { mailchimpConnector } from './mailchimp';
 import { postgresConnector } from './postgres';
@@ -10,5 +12,7 @@ import { webhookConnector } from './webhook';
 registerConnector(postgresConnector);
 registerConnector(webhookConnector);
 registerConnector(mailchimpConnector);
+registerConnector(brazeConnector);
+registerConnector(hubspotConnector);
 
 export { closePostgresPools } from './postgres';

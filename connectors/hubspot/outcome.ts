@@ -1,0 +1,33 @@
+import type { ExportOutcome } from '../types';
+import type { HubspotFailure } from './client';
+
+/** What HubSpot did not do for some profiles: the step and HubSpot's answer. */
+export interface StepFailure {
+  step: string;
+  result: HubspotFailure;
+}
+
+/** Grouparoo waited 11 s on a 429 without a hint; HubSpot's windows are 1–10 s long. */
+const defaultRateLimitWaitMs = 10_000;
+
+/**
+ * What a failed call means for a profile: 429 waits without using the retry budget, 5xx, 408
+ * and network problems retry, a 409 (the email appeared meanwhile) retries so the next attempt
+ * finds the contact, any other 4xx (invalid email or value, bad token, missing scope) fails at
+ * once with HubSpot's words.
+ */
+export function outcomeOf(profileId: string, { step, result }: StepFailure): ExportOutcome {
+  if (result.kind === 'unreachable') {
+    return { profileId, status: 'retry', message: `${step}: ${result.message}` };
+  }
+  const message = `${step}: HubSpot answered ${result.status} ${result.category}: ${result.message}`;
+  if (result.status === 429) {
+    const retryAfterMs = result.retryAfterMs ?? defaultRateLimitWaitMs;
+    return { profileId, status: 'retry', message, rateLimited: true, retryAfterMs };
+  }
+  if (result.status >= 500 || result.status === 408 || result.status === 409) {
+    const wait = result.retryAfterMs === undefined ? {} : { retryAfterMs: result.retryAfterMs };
+    return { profileId, status: 'retry', message, ...wait };
+  }
+  return { profileId, status: 'failed', level: 'error', message };
+}

@@ -1,0 +1,2 @@
+export { startFakeBraze, type FakeBraze } from './server';
+export type { User } from './state';

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { formatReport } from '../../config';
 import { readConfigDir } from '../../config/sources';
 import { demoDataDir, loadDemoProfiles } from '../../scripts/demo-data';
+import { startFakeHubspot } from '../fakes/hubspot';
 import { startFakeMailchimp } from '../fakes/mailchimp';
 import { actions, configHarness } from './harness';
 
@@ -57,13 +58,29 @@ describe("Grouparoo's demo configuration", async () => {
   const appJson = JSON.parse(await readFile(appFile, 'utf8'));
   appJson.options.baseUrl = '${MAILCHIMP_BASE_URL}';
   await writeFile(appFile, JSON.stringify(appJson));
+  // The demo ships HubSpot's destination but not its app, which holds credentials: a user adds
+  // theirs. Grouparoo's `hapikey` is gone from HubSpot; a private app's token replaces it.
+  const hubspot = await startFakeHubspot();
+  await writeFile(
+    path.join(dir, 'hubspot/users/hubspot-app.json'),
+    JSON.stringify({
+      class: 'App',
+      id: 'hubspot',
+      name: 'HubSpot',
+      type: 'hubspot',
+      options: { accessToken: '${HUBSPOT_TOKEN}', baseUrl: '${HUBSPOT_BASE_URL}' },
+    }),
+  );
   const env = {
     MAILCHIMP_API_KEY: mailchimp.apiKey,
     MAILCHIMP_DESTINATION_LIST_ID: list.id,
     MAILCHIMP_BASE_URL: mailchimp.baseUrl,
+    HUBSPOT_TOKEN: hubspot.accessToken,
+    HUBSPOT_BASE_URL: hubspot.baseUrl,
   };
   afterAll(async () => {
     await mailchimp.close();
+    await hubspot.close();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -78,7 +95,8 @@ describe("Grouparoo's demo configuration", async () => {
       'group/high_value_automotive': 'create',
       'app/mailchimpapp': 'create',
       'destination/mailchimp': 'create',
-      'destination/hubspot_contacts': 'skip',
+      'app/hubspot': 'create',
+      'destination/hubspot_contacts': 'create',
       'app/logger': 'skip',
       'destination/logger_destination': 'skip',
       'source/demo_users': 'skip',
@@ -86,9 +104,6 @@ describe("Grouparoo's demo configuration", async () => {
       'model/users': 'skip',
     });
     const reasons = Object.fromEntries(first.plan.map((e) => [e.id, e.message]));
-    expect(reasons.hubspot_contacts).toContain(
-      'unsupported destination type "hubspot-export-contacts"',
-    );
     expect(reasons.logger).toContain('unsupported app type "logger"');
     expect(reasons.logger_destination).toContain('"logger-export-records"');
     expect(reasons.demo_users_schedule).toContain('not applicable');
@@ -120,6 +135,12 @@ describe("Grouparoo's demo configuration", async () => {
       options: { listId: list.id },
       mapping: { FNAME: 'first_name', LNAME: 'last_name', email_address: 'email' },
       groupMapping: { spanish_speakers: 'Spanish Speakers', high_value: 'High Value' },
+    });
+    expect((await call('GET', '/destinations/hubspot_contacts')).body).toMatchObject({
+      appId: 'hubspot',
+      collection: 'none',
+      mapping: { email: 'email', firstname: 'first_name', lastname: 'last_name' },
+      groupMapping: { high_value: 'High Value' },
     });
     const app = (await call('GET', '/apps/mailchimpapp')).body;
     expect(app.options.apiKey).not.toBe(mailchimp.apiKey);

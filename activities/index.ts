@@ -1,9 +1,14 @@
 import { cancellationSignal, heartbeat, log } from '@temporalio/activity';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client';
+import { exports, type DestinationSettings } from '../db/schema';
 import { getConnector } from '../connectors';
+import type { AutoRetry, RetryExportsInput, RunRef } from '../workflows/definitions';
 import { loadDestination, loadExportContext, loadProfileStates } from './load';
 import { noteOutbox, readOutboxPage, type OutboxPage } from './outbox';
 import { prepareBatch } from './prepare';
+import { queueAutoRetries, retryExports } from './retry';
+import { cancelSyncRun, refreshSyncRun, runningRuns } from './runs';
 import { sendChanges } from './send';
 
 /**
@@ -24,6 +29,17 @@ export interface DestinationDescription {
   type: string;
   maxBatchSize: number;
   maxConcurrency: number;
+  paused: boolean;
+  settings: DestinationSettings;
+}
+
+/** What the workflow learns each time it catches up with the database. */
+export interface OutboxRead extends OutboxPage {
+  deleted: boolean;
+  paused: boolean;
+  settings: DestinationSettings;
+  /** running sync runs, whose workflows it makes sure are started */
+  runs: RunRef[];
 }
 
 export interface ExportBatchInput {
@@ -56,7 +72,10 @@ export function createActivities({ db, retryBaseMs = 1000 }: ActivityDeps) {
       destinationId: string;
     }): Promise<DestinationDescription> {
       const row = await loadDestination(db, destinationId);
-      if (!row) return { found: false, deleted: true, name: '', type: '', ...fallbackLimits };
+      if (!row) {
+        const missing = { found: false, deleted: true, name: '', type: '', paused: false };
+        return { ...missing, settings: {}, ...fallbackLimits };
+      }
       const connector = getConnector(row.app.type);
       return {
         found: true,
@@ -65,6 +84,8 @@ export function createActivities({ db, retryBaseMs = 1000 }: ActivityDeps) {
         type: row.app.type,
         maxBatchSize: connector?.maxBatchSize ?? fallbackLimits.maxBatchSize,
         maxConcurrency: connector?.maxConcurrency ?? fallbackLimits.maxConcurrency,
+        paused: row.destination.paused,
+        settings: row.destination.settings,
       };
     },
 
@@ -73,18 +94,34 @@ export function createActivities({ db, retryBaseMs = 1000 }: ActivityDeps) {
       limit: number;
       /** profiles the workflow is exporting right now */
       excludeProfileIds?: string[];
-    }): Promise<OutboxPage & { deleted: boolean }> {
-      const row = await loadDestination(db, input.destinationId);
+      /** when set, failures due for an automatic retry are queued first */
+      autoRetry?: AutoRetry;
+    }): Promise<OutboxRead> {
+      const { destinationId } = input;
+      const row = await loadDestination(db, destinationId);
       if (!row || row.destination.deletedAt !== null)
-        return { profileIds: [], more: false, deleted: true };
-      const page = await readOutboxPage(
-        db,
-        input.destinationId,
-        input.limit,
-        input.excludeProfileIds,
-      );
-      return { ...page, deleted: false };
+        return {
+          profileIds: [],
+          more: false,
+          deleted: true,
+          paused: false,
+          settings: {},
+          runs: [],
+        };
+      if (input.autoRetry) await queueAutoRetries(db, destinationId, input.autoRetry);
+      const page = await readOutboxPage(db, destinationId, input.limit, input.excludeProfileIds);
+      const { paused, settings } = row.destination;
+      const runs = await runningRuns(db, destinationId);
+      return { ...page, deleted: false, paused, settings, runs };
     },
+
+    /** Chooses failed exports to retry and queues them (unless a preview); ids and counts only. */
+    retryExports: (input: RetryExportsInput) => retryExports(db, input),
+
+    refreshSyncRun: ({ runId }: { runId: string }) => refreshSyncRun(db, runId),
+
+    cancelSyncRun: ({ runId, reason }: { runId: string; reason: string }) =>
+      cancelSyncRun(db, runId, reason),
 
     async exportBatch({
       destinationId,
@@ -112,7 +149,15 @@ export function createActivities({ db, retryBaseMs = 1000 }: ActivityDeps) {
       const { destination, app } = row;
       const context = await loadExportContext(db, destination, app);
       const states = await loadProfileStates(db, destination, ids);
-      const prepared = await prepareBatch(db, { destination, ...context, states, noted, force });
+      const retried = await loadRetried(db, destinationId, [...noted.values()]);
+      const prepared = await prepareBatch(db, {
+        destination,
+        ...context,
+        states,
+        noted,
+        retried,
+        force,
+      });
       const sent = await sendChanges(db, {
         destination,
         app,
@@ -137,3 +182,18 @@ export function createActivities({ db, retryBaseMs = 1000 }: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/** The failed exports that queued retries point to, by id. */
+async function loadRetried(
+  db: Db,
+  destinationId: string,
+  noted: { retryExportId: number | null }[],
+) {
+  const ids = noted.flatMap((n) => (n.retryExportId === null ? [] : [n.retryExportId]));
+  if (ids.length === 0) return new Map<number, typeof exports.$inferSelect>();
+  const rows = await db
+    .select()
+    .from(exports)
+    .where(and(eq(exports.destinationId, destinationId), inArray(exports.id, ids)));
+  return new Map(rows.map((r) => [r.id, r]));
+}

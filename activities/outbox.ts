@@ -1,6 +1,6 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { destinationChanges } from '../db/schema';
+import type { RetryMode } from '../db/schema';
 
 /**
  * Reads and clears the outbox (`destination_changes`). Rows are removed only up to the id noted
@@ -39,26 +39,48 @@ export async function readOutboxPage(
   return { profileIds: profileIds.slice(0, limit), more: profileIds.length > limit };
 }
 
-/** The newest outbox id of each profile: the high-water mark this batch may clear. */
+/** What the outbox holds for one profile when a batch starts. */
+export interface Noted {
+  /** the newest outbox id: the high-water mark this batch may clear */
+  maxId: number;
+  /** the newest sync run among its rows: the run its export counts for */
+  runId: string | null;
+  /** set when its newest row is a retry of a failed export */
+  retryExportId: number | null;
+  retryMode: RetryMode | null;
+}
+
+/** Notes each profile's queued changes, in one statement. */
 export async function noteOutbox(
   db: Db,
   destinationId: string,
   profileIds: string[],
-): Promise<Map<string, number>> {
-  const rows = await db
-    .select({
-      profileId: destinationChanges.profileId,
-      maxId: sql<string>`max(${destinationChanges.id})`,
-    })
-    .from(destinationChanges)
-    .where(
-      and(
-        eq(destinationChanges.destinationId, destinationId),
-        inArray(destinationChanges.profileId, profileIds),
-      ),
-    )
-    .groupBy(destinationChanges.profileId);
-  return new Map(rows.map((r) => [r.profileId, Number(r.maxId)]));
+): Promise<Map<string, Noted>> {
+  const rows = await db.execute<{
+    profile_id: string;
+    max_id: string;
+    run_id: string | null;
+    retry_export_id: string | null;
+    retry_mode: RetryMode | null;
+  }>(sql`
+    select profile_id, max(id) as max_id,
+      (array_agg(run_id order by id desc) filter (where run_id is not null))[1] as run_id,
+      (array_agg(retry_export_id order by id desc))[1] as retry_export_id,
+      (array_agg(retry_mode order by id desc))[1] as retry_mode
+    from destination_changes
+    where destination_id = ${destinationId} and profile_id = any(${sql.param(profileIds)}::text[])
+    group by profile_id`);
+  return new Map(
+    [...rows].map((r) => [
+      r.profile_id,
+      {
+        maxId: Number(r.max_id),
+        runId: r.run_id,
+        retryExportId: r.retry_export_id === null ? null : Number(r.retry_export_id),
+        retryMode: r.retry_mode,
+      },
+    ]),
+  );
 }
 
 type Executor = Pick<Db, 'execute'>;
@@ -67,12 +89,12 @@ type Executor = Pick<Db, 'execute'>;
 export async function clearOutbox(
   tx: Executor,
   destinationId: string,
-  noted: Map<string, number>,
+  noted: Map<string, Noted>,
   profileIds: string[],
 ): Promise<void> {
   const ids = profileIds.filter((id) => noted.has(id));
   if (ids.length === 0) return;
-  const maxIds = ids.map((id) => noted.get(id)!);
+  const maxIds = ids.map((id) => noted.get(id)!.maxId);
   await tx.execute(sql`
     delete from destination_changes c
     using unnest(${sql.param(ids)}::text[], ${sql.param(maxIds)}::bigint[]) as u(profile_id, max_id)

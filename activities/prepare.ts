@@ -4,9 +4,9 @@ import { exports } from '../db/schema';
 import type { ExportChange, MappingOptions } from '../connectors/types';
 import type { PropertyType } from '../lib/domain';
 import { planExport, samePlan, type ExportPlan } from '../lib/plan';
-import type { DestinationRow, ProfileState } from './load';
+import type { DestinationRow, ExportRow, ProfileState } from './load';
 import { moveBaselines } from './baselines';
-import { clearOutbox } from './outbox';
+import { clearOutbox, type Noted } from './outbox';
 
 /**
  * Plans a batch and writes its export rows in one transaction: no-ops and "nothing to do" are
@@ -34,8 +34,10 @@ export interface PrepareInput {
   mappingOptions: MappingOptions;
   propertyTypes: Record<string, { type: PropertyType; isArray: boolean }>;
   states: Map<string, ProfileState>;
-  /** outbox high-water mark per profile; a profile without one has nothing queued */
-  noted: Map<string, number>;
+  /** what the outbox holds per profile; a profile without an entry has nothing queued */
+  noted: Map<string, Noted>;
+  /** the failed exports that queued retries refer to, by id */
+  retried: Map<number, ExportRow>;
   force: boolean;
 }
 
@@ -48,18 +50,32 @@ export async function prepareBatch(db: Db, input: PrepareInput): Promise<Prepare
   const inserts: NewExport[] = [];
   const reused: { exportId: number; profileId: string; plan: ExportPlan; attempts: number }[] = [];
   const finalProfiles: string[] = [];
-  const base = { destinationId: destination.id, configVersion: destination.configVersion, force };
 
   for (const [profileId, state] of input.states) {
     // Without queued changes the profile was already handled (by a retried attempt of this
     // activity, or a catch-up that overtook a signal): planning it again would only add rows.
-    if (!force && !noted.has(profileId)) {
+    const note = noted.get(profileId);
+    if (!force && !note) {
       result.skipped++;
       continue;
     }
+    const retried = note?.retryExportId ? input.retried.get(note.retryExportId) : undefined;
+    const exact = note?.retryMode === 'exact' && retried && isStillNewest(retried, state);
+    const base = {
+      destinationId: destination.id,
+      configVersion: exact ? retried.configVersion : destination.configVersion,
+      force: force || Boolean(exact),
+      runId: note?.runId ?? null,
+      // Counts automatic retries in a row; any other change starts the count again.
+      autoRetries: note?.retryMode === 'auto' && retried ? retried.autoRetries + 1 : 0,
+    };
     let plan: ExportPlan | null;
     try {
-      plan = planExport({ ...input, destination, ...state, force });
+      // `exact` resends what the failed export carried, as long as nothing newer reached the
+      // remote; otherwise (and for `fresh`) the profile is planned from its data as it is now.
+      plan = exact
+        ? { ...planColumns(retried), hasChanges: true }
+        : planExport({ ...input, destination, ...state, force });
     } catch (err) {
       // A property whose type changed so it no longer converts: fail this profile only.
       toCancel.push(...state.open.map((e) => e.id));
@@ -145,6 +161,11 @@ export async function prepareBatch(db: Db, input: PrepareInput): Promise<Prepare
     }
   });
   return result;
+}
+
+/** Whether no export of the profile completed after the failed one (it is not stale). */
+function isStillNewest(failed: ExportRow, state: ProfileState): boolean {
+  return state.baseline === null || state.baseline.exportId < failed.id;
 }
 
 function planColumns(plan: ExportPlan) {

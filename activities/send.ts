@@ -4,7 +4,7 @@ import { exports } from '../db/schema';
 import type { Connector, ConnectorContext, ExportOutcome } from '../connectors/types';
 import { syncOperationsFor } from '../lib/domain';
 import type { AppRow, DestinationRow } from './load';
-import { clearOutbox } from './outbox';
+import { clearOutbox, type Noted } from './outbox';
 import { moveBaselines } from './baselines';
 import type { ChangeKind, PreparedChange } from './prepare';
 import { maxExportAttempts, retryDelayMs } from './retry-delay';
@@ -28,7 +28,7 @@ export interface SendInput {
   app: AppRow;
   connector: Connector;
   changes: PreparedChange[];
-  noted: Map<string, number>;
+  noted: Map<string, Noted>;
   /** called between chunks: keeps the activity alive and delivers cancellation */
   heartbeat: (sent: number) => void;
   signal?: AbortSignal;
@@ -119,6 +119,8 @@ async function recordOutcomes(
             errorMessage: outcome.message,
             errorLevel: 'error',
             attempts,
+            // Transient failures that ran out of attempts may be retried automatically later.
+            retryable: true,
             completedAt: new Date(now),
           })
           .where(eq(exports.id, change.exportId));

@@ -1,4 +1,5 @@
-import type { Client } from '@temporalio/client';
+import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import { logger } from '../lib/logger';
 import {
   destinationIdSearchAttribute,
@@ -10,7 +11,10 @@ import {
   destinationWorkflowType,
   outboxChangedSignal,
   profilesChangedSignal,
+  updateSettingsUpdate,
+  type ControlState,
   type DestinationWorkflowInput,
+  type LiveSettings,
 } from '../workflows/definitions';
 
 /**
@@ -98,4 +102,45 @@ export async function notifyDestinationDeleted(client: Client, destinationId: st
       .getHandle(destinationWorkflowId(destinationId))
       .signal(destinationDeletedSignal),
   );
+}
+
+/**
+ * Sends an update to a destination's workflow, starting it first if it is not running, and
+ * returns its answer. Throws: the caller decides whether the command failed.
+ */
+export async function updateDestinationWorkflow<Ret, Args extends unknown[]>(
+  client: Client,
+  taskQueue: string,
+  destination: DestinationRef,
+  update: UpdateDefinition<Ret, Args>,
+  ...args: Args
+): Promise<Ret> {
+  const startWorkflowOperation = new WithStartWorkflowOperation(destinationWorkflowType, {
+    ...startOptions(destination, taskQueue),
+    workflowIdConflictPolicy: 'USE_EXISTING',
+  });
+  return client.workflow.executeUpdateWithStart(update, { args, startWorkflowOperation });
+}
+
+/**
+ * Hands changed settings to the running workflow. Never throws: they are stored, and the
+ * workflow reads them from the destination row on its next catch-up anyway.
+ */
+export async function sendSettings(
+  client: Client,
+  taskQueue: string,
+  destination: DestinationRef,
+  settings: LiveSettings,
+): Promise<ControlState | null> {
+  let state: ControlState | null = null;
+  await safely('could not update destination settings', destination.id, async () => {
+    state = await updateDestinationWorkflow(
+      client,
+      taskQueue,
+      destination,
+      updateSettingsUpdate,
+      settings,
+    );
+  });
+  return state;
 }

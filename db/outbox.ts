@@ -19,29 +19,38 @@ export async function queueProfiles(tx: Executor, profileIds: string[]): Promise
     where d.deleted_at is null`);
 }
 
-/** Queues the profiles of a collection (everyone, one group's members, or nobody). */
+/**
+ * Queues the profiles of a collection (everyone, one group's members, or nobody), tagged with
+ * the sync run that asks for them, if any.
+ */
 export async function queueCollection(
   tx: Executor,
   destinationId: string,
   collection: CollectionType,
   groupId: string | null,
+  runId: string | null = null,
 ): Promise<void> {
   if (collection === 'all') {
     await tx.execute(sql`
-      insert into destination_changes (destination_id, profile_id)
-      select ${destinationId}, p.id from profiles p`);
+      insert into destination_changes (destination_id, profile_id, run_id)
+      select ${destinationId}, p.id, ${runId} from profiles p`);
   } else if (collection === 'group' && groupId) {
     await tx.execute(sql`
-      insert into destination_changes (destination_id, profile_id)
-      select ${destinationId}, gm.profile_id from group_members gm where gm.group_id = ${groupId}`);
+      insert into destination_changes (destination_id, profile_id, run_id)
+      select ${destinationId}, gm.profile_id, ${runId}
+      from group_members gm where gm.group_id = ${groupId}`);
   }
 }
 
 /** Queues every profile the remote still holds, so a changed definition can remove or fix it. */
-export async function queuePresent(tx: Executor, destinationId: string): Promise<void> {
+export async function queuePresent(
+  tx: Executor,
+  destinationId: string,
+  runId: string | null = null,
+): Promise<void> {
   await tx.execute(sql`
-    insert into destination_changes (destination_id, profile_id)
-    select destination_id, profile_id from destination_profiles
+    insert into destination_changes (destination_id, profile_id, run_id)
+    select destination_id, profile_id, ${runId} from destination_profiles
     where destination_id = ${destinationId} and present`);
 }
 

@@ -22,6 +22,19 @@ import type {
 } from '../lib/domain';
 import type { GroupRule, MatchType } from '../lib/rules';
 
+export type RetryMode = 'fresh' | 'exact' | 'auto';
+export const syncRunKinds = ['initial', 'resync', 'retry'] as const;
+export type SyncRunKind = (typeof syncRunKinds)[number];
+export const syncRunStates = ['running', 'complete', 'canceled', 'failed'] as const;
+export type SyncRunState = (typeof syncRunStates)[number];
+
+/** Per-destination throughput and retry settings, changed live without a restart. */
+export interface DestinationSettings {
+  concurrency?: number;
+  batchSize?: number;
+  autoRetry?: { maxTimes: number; afterMs: number };
+}
+
 const timestamps = {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
@@ -99,6 +112,10 @@ export const destinations = pgTable(
     /** group id → remote name (tag, list, column value) */
     groupMapping: jsonb('group_mapping').$type<Record<string, string>>().notNull().default({}),
     syncMode: text('sync_mode').$type<SyncMode>().notNull().default('sync'),
+    /** Live control: while true the workflow runs no export; changes wait in the outbox. */
+    paused: boolean('paused').notNull().default(false),
+    /** Throughput and automatic retries; changing them re-evaluates nobody. */
+    settings: jsonb('settings').$type<DestinationSettings>().notNull().default({}),
     /** Bumped on every change of options, mapping, group mapping, collection or sync mode. */
     configVersion: integer('config_version').notNull().default(1),
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
@@ -120,9 +137,18 @@ export const destinationChanges = pgTable(
       .notNull()
       .references(() => destinations.id, { onDelete: 'cascade' }),
     profileId: text('profile_id').notNull(),
+    /** the sync run this change belongs to; null for an ordinary data change */
+    runId: text('run_id'),
+    /** a retry of this failed export */
+    retryExportId: bigint('retry_export_id', { mode: 'number' }),
+    /** `exact` resends the failed export's payload; `fresh` and `auto` plan again */
+    retryMode: text('retry_mode').$type<RetryMode>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('destination_changes_dest_idx').on(t.destinationId, t.id)],
+  (t) => [
+    index('destination_changes_dest_idx').on(t.destinationId, t.id),
+    index('destination_changes_run_idx').on(t.runId),
+  ],
 );
 
 export const exports = pgTable(
@@ -146,6 +172,12 @@ export const exports = pgTable(
     errorLevel: text('error_level').$type<ErrorLevel>(),
     /** Attempts that counted against the retry budget (rate-limit waits do not). */
     attempts: integer('attempts').notNull().default(0),
+    /** the sync run that queued this export, if any */
+    runId: text('run_id'),
+    /** failed only because transient retries ran out: automatic retries may try it again */
+    retryable: boolean('retryable').notNull().default(false),
+    /** automatic retries that led to this export (the chain since a manual change) */
+    autoRetries: integer('auto_retries').notNull().default(0),
     sendAt: timestamp('send_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     startedAt: timestamp('started_at', { withTimezone: true }),
@@ -155,6 +187,7 @@ export const exports = pgTable(
     index('exports_dest_profile_idx').on(t.destinationId, t.profileId, t.id),
     index('exports_dest_state_idx').on(t.destinationId, t.state),
     index('exports_profile_idx').on(t.profileId),
+    index('exports_run_idx').on(t.runId),
     index('exports_open_idx')
       .on(t.destinationId, t.profileId)
       .where(sql`state in ('pending', 'processing')`),
@@ -181,4 +214,37 @@ export const destinationProfiles = pgTable(
     primaryKey({ columns: [t.destinationId, t.profileId] }),
     uniqueIndex('destination_profiles_baseline_idx').on(t.baselineExportId),
   ],
+);
+
+/**
+ * A pass over many profiles of one destination: the first full sync, a re-sync after its
+ * definition changed, or a retry of failed exports. Its outbox rows and exports carry its id;
+ * counts are recomputed from them by the run's workflow.
+ */
+export const syncRuns = pgTable(
+  'sync_runs',
+  {
+    id: text('id').primaryKey(),
+    destinationId: text('destination_id')
+      .notNull()
+      .references(() => destinations.id, { onDelete: 'cascade' }),
+    kind: text('kind').$type<SyncRunKind>().notNull(),
+    state: text('state').$type<SyncRunState>().notNull().default('running'),
+    /** shown as the run workflow's summary, e.g. "Re-sync of CRM after a mapping change" */
+    summary: text('summary').notNull(),
+    configVersion: integer('config_version').notNull(),
+    /** distinct profiles queued by the run */
+    total: integer('total').notNull().default(0),
+    evaluated: integer('evaluated').notNull().default(0),
+    created: integer('created').notNull().default(0),
+    updated: integer('updated').notNull().default(0),
+    deleted: integer('deleted').notNull().default(0),
+    unchanged: integer('unchanged').notNull().default(0),
+    failed: integer('failed').notNull().default(0),
+    percentComplete: integer('percent_complete').notNull().default(0),
+    errorSummary: text('error_summary'),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [index('sync_runs_dest_idx').on(t.destinationId, t.startedAt)],
 );

@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { queueCollection, queuePresent } from '../../db/outbox';
+import { createRun, newRunId, sealRun, supersedeRuns } from '../../db/runs';
 import { apps, destinations } from '../../db/schema';
 import { collectionTypes, exportStates, syncModes } from '../../lib/domain';
 import { destinationWorkflowId } from '../../workflows/definitions';
@@ -9,7 +10,7 @@ import { checkDefinition, type DestinationDefinition } from '../destination-defi
 import { conflict, notFound } from '../errors';
 import { idParams, idSchema, jsonBody, newId, responses } from '../openapi';
 import { createRouter, type ApiDeps } from '../router';
-import { notifyDestinationDeleted, startDestinationWorkflow } from '../temporal';
+import { notifyDestinationDeleted, sendSettings, startDestinationWorkflow } from '../temporal';
 
 const fields = {
   name: z.string().trim().min(1).max(191),
@@ -33,20 +34,31 @@ const createBody = z.strictObject({
   syncMode: fields.syncMode.optional(),
 });
 const { appId: _appId, ...editable } = fields;
-const patchBody = z.strictObject(editable).partial();
+/** Live settings: applied by the running workflow at once, without a re-sync. */
+const settingsBody = z.strictObject({
+  concurrency: z.number().int().min(1).max(64).optional(),
+  batchSize: z.number().int().min(1).max(10_000).optional(),
+  autoRetry: z
+    .strictObject({
+      maxTimes: z.number().int().min(0).max(100),
+      afterMs: z.number().int().min(0),
+    })
+    .optional(),
+});
+const patchBody = z.strictObject({ ...editable, settings: settingsBody }).partial();
 
 type DestinationRow = typeof destinations.$inferSelect;
 const view = (d: DestinationRow) => ({ ...d, workflowId: destinationWorkflowId(d.id) });
 
-/** The fields whose change re-evaluates every affected profile. */
-const definitionKeys = [
-  'options',
-  'collection',
-  'groupId',
-  'mapping',
-  'groupMapping',
-  'syncMode',
-] as const;
+/** The fields whose change re-evaluates every affected profile, as a re-sync names them. */
+const definitionKeys = {
+  options: 'options',
+  collection: 'collection',
+  groupId: 'collection',
+  mapping: 'mapping',
+  groupMapping: 'group mapping',
+  syncMode: 'sync mode',
+} as const;
 
 const tags = ['destinations'];
 const withId = { params: idParams };
@@ -124,7 +136,19 @@ export function destinationsRoutes({ db, temporal, config }: ApiDeps) {
         .onConflictDoNothing()
         .returning();
       if (!row) throw conflict(`destination "${id}" already exists`);
-      await queueCollection(tx, id, row.collection, row.groupId);
+      // The first full sync is a run: its profiles are queued tagged with it.
+      const runId = newRunId();
+      const { configVersion } = row;
+      const summary = `First sync of ${row.name}`;
+      await createRun(tx, {
+        id: runId,
+        destinationId: id,
+        kind: 'initial',
+        summary,
+        configVersion,
+      });
+      await queueCollection(tx, id, row.collection, row.groupId, runId);
+      await sealRun(tx, runId);
       return { row, type: connectorType };
     });
     await startDestinationWorkflow(temporal, taskQueue, { id, name: row.name, type });
@@ -144,7 +168,7 @@ export function destinationsRoutes({ db, temporal, config }: ApiDeps) {
 
   app.openapi(routes.patch, async (c) => {
     const { id } = c.req.valid('param');
-    const body = c.req.valid('json');
+    const { settings, ...body } = c.req.valid('json');
     const { row, type, reevaluate } = await db.transaction(async (tx) => {
       const [current] = await tx
         .select()
@@ -157,29 +181,47 @@ export function destinationsRoutes({ db, temporal, config }: ApiDeps) {
       if (body.collection && body.collection !== 'group' && body.groupId === undefined)
         next.groupId = null;
       const { type, ...def } = await checkDefinition(tx, id, next);
-      const reevaluate = definitionKeys.some(
-        (k) => JSON.stringify(def[k] ?? null) !== JSON.stringify(current[k] ?? null),
+      const changed = Object.entries(definitionKeys).filter(
+        ([k]) =>
+          JSON.stringify(def[k as keyof typeof def] ?? null) !==
+          JSON.stringify(current[k as keyof typeof current] ?? null),
       );
+      const reevaluate = changed.length > 0;
       const [row] = await tx
         .update(destinations)
         .set({
           ...def,
           name: body.name ?? current.name,
+          settings: settings ? { ...current.settings, ...settings } : current.settings,
           updatedAt: new Date(),
           ...(reevaluate ? { configVersion: sql`${destinations.configVersion} + 1` } : {}),
         })
         .where(eq(destinations.id, id))
         .returning();
       if (reevaluate) {
+        // A re-sync is a run; it replaces a first sync or re-sync still going, taking over
+        // the profiles that one had not reached.
+        const runId = newRunId();
+        const what = [...new Set(changed.map(([, label]) => label))].join(' and ');
+        await createRun(tx, {
+          id: runId,
+          destinationId: id,
+          kind: 'resync',
+          summary: `Re-sync of ${row!.name} after a ${what} change`,
+          configVersion: row!.configVersion,
+        });
+        await supersedeRuns(tx, id, runId);
         // Everyone who was or will be in scope, and everyone the remote still holds.
-        await queueCollection(tx, id, current.collection, current.groupId);
-        await queueCollection(tx, id, row!.collection, row!.groupId);
-        await queuePresent(tx, id);
+        await queueCollection(tx, id, current.collection, current.groupId, runId);
+        await queueCollection(tx, id, row!.collection, row!.groupId, runId);
+        await queuePresent(tx, id, runId);
+        await sealRun(tx, runId);
       }
       return { row: row!, type, reevaluate };
     });
-    if (reevaluate)
-      await startDestinationWorkflow(temporal, taskQueue, { id, name: row.name, type });
+    const ref = { id, name: row.name, type };
+    if (reevaluate) await startDestinationWorkflow(temporal, taskQueue, ref);
+    if (settings) await sendSettings(temporal, taskQueue, ref, row.settings);
     return c.json(view(row), 200);
   });
 

@@ -126,17 +126,23 @@ describe('demo import', () => {
     expect(Number(row!.ltv)).toBe(5);
   });
 
-  it('lists one workflow per destination, found by its search attribute', async () => {
+  it('lists one workflow per destination and its initial sync run, by search attribute', async () => {
+    const list = (query: string) =>
+      eventually(async () => {
+        const found = new Set<string>();
+        for await (const wf of tw.client.workflow.list({ query })) found.add(wf.workflowId);
+        return found.size > 0 && [...found];
+      });
     // Runs that continued as new share the id: the operator sees one workflow.
-    const ids = await eventually(async () => {
-      const found = new Set<string>();
-      for await (const wf of tw.client.workflow.list({
-        query: `OutflowDestinationId = 'demo_high_value'`,
-      })) {
-        found.add(wf.workflowId);
-      }
-      return found.size > 0 && [...found];
-    });
-    expect(ids).toEqual(['destination:demo_high_value']);
+    expect(
+      await list(
+        `OutflowDestinationId = 'demo_high_value' AND WorkflowType = 'destinationWorkflow'`,
+      ),
+    ).toEqual(['destination:demo_high_value']);
+    const runs = await list(
+      `OutflowDestinationId = 'demo_high_value' AND OutflowRunKind = 'initial'`,
+    );
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatch(/^destination:demo_high_value:run:/);
   });
 });

@@ -4,7 +4,9 @@ import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { eq, isNull } from 'drizzle-orm';
 import { createActivities } from './activities';
 import { createGroupActivities } from './activities/groups';
+import { createRetentionActivities } from './activities/retention';
 import { ensureGroupRecomputeSchedule } from './api/group-schedule';
+import { ensureExportSweepSchedule } from './api/retention-schedule';
 import { startDestinationWorkflow } from './api/temporal';
 import './connectors/builtin';
 import { createDb, type Db } from './db/client';
@@ -23,6 +25,8 @@ export interface OutflowWorkerOptions {
   workflowBundle?: { codePath: string };
   /** first retry delay of a failing export, in ms (tests lower it) */
   retryBaseMs?: number;
+  /** export rows older than this many days are swept (default 90) */
+  exportRetentionDays?: number;
 }
 
 export async function createOutflowWorker(options: OutflowWorkerOptions): Promise<Worker> {
@@ -34,6 +38,7 @@ export async function createOutflowWorker(options: OutflowWorkerOptions): Promis
     activities: {
       ...createActivities({ db, retryBaseMs: options.retryBaseMs }),
       ...createGroupActivities({ db }),
+      ...createRetentionActivities({ db, exportRetentionDays: options.exportRetentionDays ?? 90 }),
     },
     ...(workflowBundle
       ? { workflowBundle }
@@ -72,13 +77,19 @@ async function main(): Promise<void> {
   const nativeConnection = await NativeConnection.connect({ address });
   const clientConnection = await Connection.connect({ address });
   try {
-    const worker = await createOutflowWorker({ db, connection: nativeConnection, config });
+    const worker = await createOutflowWorker({
+      db,
+      connection: nativeConnection,
+      config,
+      exportRetentionDays: config.OUTFLOW_EXPORT_RETENTION_DAYS,
+    });
     const client = new Client({
       connection: clientConnection,
       namespace: config.TEMPORAL_NAMESPACE,
     });
     const count = await ensureDestinationWorkflows(client, db, config);
     await ensureGroupRecomputeSchedule(client, config.TEMPORAL_TASK_QUEUE);
+    await ensureExportSweepSchedule(client, config.TEMPORAL_TASK_QUEUE);
     logger.info({ destinations: count, taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker started');
     // Resolves after SIGINT/SIGTERM, once in-flight activities finished or timed out.
     await worker.run();

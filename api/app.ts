@@ -6,11 +6,14 @@ import { createRouter, type ApiDeps } from './router';
 import { appsRoutes } from './routes/apps';
 import { configRoutes } from './routes/config';
 import { connectorsRoutes } from './routes/connectors';
+import { destinationControlRoutes } from './routes/destination-control';
 import { destinationsRoutes } from './routes/destinations';
 import { exportsRoutes } from './routes/exports';
 import { groupsRoutes } from './routes/groups';
+import { previewRoutes } from './routes/preview';
 import { profilesRoutes } from './routes/profiles';
 import { propertiesRoutes } from './routes/properties';
+import { destinationRunsRoutes, runsRoutes } from './routes/runs';
 
 export type { ApiDeps } from './router';
 
@@ -34,6 +37,10 @@ export function createApp(deps: ApiDeps): OpenAPIHono {
   app.route('/profiles', profilesRoutes(deps));
   app.route('/apps', appsRoutes(deps));
   app.route('/destinations', destinationsRoutes(deps));
+  app.route('/destinations', previewRoutes(deps));
+  app.route('/destinations', destinationRunsRoutes(deps));
+  app.route('/destinations', destinationControlRoutes(deps));
+  app.route('/runs', runsRoutes(deps));
   app.route('/exports', exportsRoutes(deps));
   app.route('/connectors', connectorsRoutes(deps));
   app.route('/config', configRoutes(deps));

@@ -35,6 +35,8 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().positive().default(3000),
   // Bearer token required by the API; generated into the data dir by `npm start` when absent.
   OUTFLOW_API_KEY: z.string().min(16).optional(),
+  // Export rows older than this many days are deleted daily (never a profile's baseline).
+  OUTFLOW_EXPORT_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { count } from 'drizzle-orm';
+import { ensureGroupRecomputeSchedule } from '../api/group-schedule';
+import { ensureExportSweepSchedule } from '../api/retention-schedule';
 import { startApi } from '../api/server';
 import { closePostgresPools } from '../connectors/builtin';
 import { createDb } from '../db/client';
@@ -79,6 +81,7 @@ async function main(): Promise<void> {
     db: database.db,
     connection: workerConnection,
     config,
+    exportRetentionDays: config.OUTFLOW_EXPORT_RETENTION_DAYS,
   });
   const running = worker.run();
   running.then(
@@ -91,6 +94,8 @@ async function main(): Promise<void> {
   });
   // A destination whose workflow was never started, or was lost, resumes here.
   await ensureDestinationWorkflows(client, database.db, config);
+  await ensureGroupRecomputeSchedule(client, config.TEMPORAL_TASK_QUEUE);
+  await ensureExportSweepSchedule(client, config.TEMPORAL_TASK_QUEUE);
 
   const apiKey = await loadApiKey(config);
   const api = await startApi({ db: database.db, temporal: client, config, apiKey });

@@ -9,14 +9,40 @@ import type { Db } from './client';
 
 type Executor = Pick<Db, 'execute'>;
 
-/** Queues each profile for every live destination; the planner decides what each one does. */
-export async function queueProfiles(tx: Executor, profileIds: string[]): Promise<void> {
-  if (profileIds.length === 0) return;
-  await tx.execute(sql`
+/** Profile ids queued per destination id. */
+export type QueuedChanges = Map<string, string[]>;
+
+/**
+ * Queues each changed profile for the live destinations it concerns: those whose collection
+ * holds it now (everyone, or a member of the tracked group, memberships already recomputed),
+ * those whose remote holds it (so a profile that left gets its delete), and those that still
+ * have it queued or in flight (so the newest version follows). Others are not woken at all:
+ * for them the profile did not exist before and does not now.
+ */
+export async function queueProfiles(tx: Executor, profileIds: string[]): Promise<QueuedChanges> {
+  const queued: QueuedChanges = new Map();
+  if (profileIds.length === 0) return queued;
+  const rows = await tx.execute<{ destination_id: string; profile_id: string }>(sql`
     insert into destination_changes (destination_id, profile_id)
     select d.id, u.id from destinations d
     cross join unnest(${sql.param(profileIds)}::text[]) as u(id)
-    where d.deleted_at is null`);
+    where d.deleted_at is null and (
+      d.collection = 'all'
+      or (d.collection = 'group' and exists (
+        select 1 from group_members gm where gm.group_id = d.group_id and gm.profile_id = u.id))
+      or exists (
+        select 1 from destination_profiles dp
+        where dp.destination_id = d.id and dp.profile_id = u.id and dp.present)
+      or exists (
+        select 1 from destination_changes dc
+        where dc.destination_id = d.id and dc.profile_id = u.id))
+    returning destination_id, profile_id`);
+  for (const { destination_id: destinationId, profile_id: profileId } of rows) {
+    const ids = queued.get(destinationId) ?? [];
+    ids.push(profileId);
+    queued.set(destinationId, ids);
+  }
+  return queued;
 }
 
 /**

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { ProfileProperties } from '../lib/domain';
 import type { PropertyDefinition } from '../lib/normalize';
 import type { Db } from './client';
-import { queueProfiles } from './outbox';
+import { queueProfiles, type QueuedChanges } from './outbox';
 import { recomputeRuleGroups } from './group-members';
 
 /**
@@ -62,15 +62,16 @@ export async function loadDefinitions(tx: Executor): Promise<Record<string, Prop
 }
 
 /**
- * Upserts profiles (replacing their properties) and returns the ids that really changed.
- * Profiles whose stored properties are equal are left alone and queue nothing.
+ * Upserts profiles (replacing their properties); returns the ids that really changed and what
+ * was queued for which destination. Profiles whose stored properties are equal are left alone
+ * and queue nothing.
  */
 export async function writeProfiles(
   tx: Executor,
   definitions: Record<string, PropertyDefinition>,
   profiles: ProfileInput[],
-): Promise<string[]> {
-  if (profiles.length === 0) return [];
+): Promise<{ changed: string[]; queued: QueuedChanges }> {
+  if (profiles.length === 0) return { changed: [], queued: new Map() };
   // One row per id, the last one winning, as `ON CONFLICT` cannot touch a row twice.
   const rows = [...new Map(profiles.map((p) => [p.id, p])).values()];
   let changed: string[];
@@ -87,16 +88,17 @@ export async function writeProfiles(
     throw asUniqueValueError(error);
   }
   await recomputeRuleGroups(tx, definitions, changed);
-  await queueProfiles(tx, changed);
-  return changed;
+  return { changed, queued: await queueProfiles(tx, changed) };
 }
 
-/** Hard-deletes a profile and queues it, so each destination deletes it remotely. */
-export async function deleteProfile(tx: Executor, id: string): Promise<boolean> {
+/**
+ * Hard-deletes a profile and queues it, so each destination that holds it deletes it remotely.
+ * Returns null when there was no such profile.
+ */
+export async function deleteProfile(tx: Executor, id: string): Promise<QueuedChanges | null> {
   const deleted = await tx.execute<{ id: string }>(
     sql`delete from profiles where id = ${id} returning id`,
   );
-  if (deleted.length === 0) return false;
-  await queueProfiles(tx, [id]);
-  return true;
+  if (deleted.length === 0) return null;
+  return queueProfiles(tx, [id]);
 }

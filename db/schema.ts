@@ -147,6 +147,7 @@ export const destinationChanges = pgTable(
   },
   (t) => [
     index('destination_changes_dest_idx').on(t.destinationId, t.id),
+    index('destination_changes_profile_idx').on(t.destinationId, t.profileId),
     index('destination_changes_run_idx').on(t.runId),
   ],
 );

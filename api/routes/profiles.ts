@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { asc, eq, gt, sql } from 'drizzle-orm';
-import { liveDestinations } from '../../db/outbox';
+import { liveDestinations, type QueuedChanges } from '../../db/outbox';
 import {
   deleteProfile,
   loadDefinitions,
@@ -85,14 +85,15 @@ function normalizeOrThrow(
 export function profilesRoutes({ db, temporal, config }: ApiDeps) {
   const app = createRouter();
 
-  // After commit: wake the destinations. The outbox already guarantees delivery.
-  const notify = async (changed: string[]) => {
-    if (changed.length === 0) return;
-    await notifyProfilesChanged(
-      temporal,
-      config.TEMPORAL_TASK_QUEUE,
-      await liveDestinations(db),
-      changed,
+  // After commit: wake the destinations that got work, each with its own profile ids. The
+  // outbox already guarantees delivery.
+  const notify = async (queued: QueuedChanges | null) => {
+    if (!queued || queued.size === 0) return;
+    const woken = (await liveDestinations(db)).filter((d) => queued.has(d.id));
+    await Promise.all(
+      woken.map((d) =>
+        notifyProfilesChanged(temporal, config.TEMPORAL_TASK_QUEUE, [d], queued.get(d.id)!),
+      ),
     );
   };
 
@@ -120,18 +121,18 @@ export function profilesRoutes({ db, temporal, config }: ApiDeps) {
   app.openapi(routes.put, async (c) => {
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
-    const changed = await write(async (_tx, defs) => {
+    const { queued } = await write(async (_tx, defs) => {
       const { properties } = normalizeOrThrow(defs, body.properties, 'properties');
       return [{ id, properties }];
     });
-    await notify(changed);
+    await notify(queued);
     return c.json(await load(id), 200);
   });
 
   app.openapi(routes.patch, async (c) => {
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
-    const changed = await write(async (tx, defs) => {
+    const { queued } = await write(async (tx, defs) => {
       const { properties, cleared } = normalizeOrThrow(defs, body.properties, 'properties');
       const [row] = await tx.select().from(profiles).where(eq(profiles.id, id)).for('update');
       if (!row) throw notFound('profile', id);
@@ -139,7 +140,7 @@ export function profilesRoutes({ db, temporal, config }: ApiDeps) {
       for (const key of cleared) delete merged[key];
       return [{ id, properties: merged }];
     });
-    await notify(changed);
+    await notify(queued);
     return c.json(await load(id), 200);
   });
 
@@ -147,15 +148,15 @@ export function profilesRoutes({ db, temporal, config }: ApiDeps) {
 
   app.openapi(routes.remove, async (c) => {
     const { id } = c.req.valid('param');
-    const deleted = await db.transaction((tx) => deleteProfile(tx, id));
-    if (!deleted) throw notFound('profile', id);
-    await notify([id]);
+    const queued = await db.transaction((tx) => deleteProfile(tx, id));
+    if (!queued) throw notFound('profile', id);
+    await notify(queued);
     return c.body(null, 204);
   });
 
   app.openapi(routes.batch, async (c) => {
     const { profiles: input } = c.req.valid('json');
-    const changed = await write(async (_tx, defs) => {
+    const { changed, queued } = await write(async (_tx, defs) => {
       const issues: Issue[] = [];
       const rows = input.map((p, i) => {
         const r = normalizeProperties(defs, p.properties, `profiles[${i}].properties`);
@@ -165,7 +166,7 @@ export function profilesRoutes({ db, temporal, config }: ApiDeps) {
       if (issues.length > 0) throw badRequest(issues.slice(0, 100));
       return rows;
     });
-    await notify(changed);
+    await notify(queued);
     const received = new Set(input.map((p) => p.id)).size;
     return c.json({ received, changed: changed.length, unchanged: received - changed.length }, 200);
   });

@@ -102,20 +102,24 @@ describe('apps and destinations API', async () => {
     await call('DELETE', `/destinations/${destination.id}`);
   });
 
-  it('queues changed profiles only, and their deletes', async () => {
-    const destination = await newDestination(await newGroupWith());
-    const [a, b] = [uid('prf'), uid('prf')];
+  it('queues changed profiles it concerns only, and their deletes', async () => {
+    const [a, b, c] = [uid('prf'), uid('prf'), uid('prf')];
     await call('POST', '/profiles/batch', {
-      profiles: [
-        { id: a, properties: { [keys.score]: 1 } },
-        { id: b, properties: { [keys.score]: 2 } },
-      ],
+      profiles: [a, b, c].map((id, i) => ({ id, properties: { [keys.score]: i } })),
     });
-    await call('PUT', `/profiles/${a}`, { properties: { [keys.score]: 1 } });
-    await call('PUT', `/profiles/${b}`, { properties: { [keys.score]: 3 } });
+    const destination = await newDestination(await newGroupWith(a, c));
+    await db.delete(destinationChanges).where(eq(destinationChanges.destinationId, destination.id));
+    // c left the group while its first export was still queued: it must follow.
+    await db.insert(destinationChanges).values({ destinationId: destination.id, profileId: c });
+
+    await call('PUT', `/profiles/${a}`, { properties: { [keys.score]: 0 } }); // unchanged
+    await call('PUT', `/profiles/${a}`, { properties: { [keys.score]: 5 } });
+    await call('PUT', `/profiles/${b}`, { properties: { [keys.score]: 6 } }); // not a member
     await call('DELETE', `/profiles/${a}`);
+    await call('DELETE', `/profiles/${c}`);
     expect(await outbox(destination.id, [a])).toEqual([a, a]);
-    expect(await outbox(destination.id, [b])).toEqual([b, b]);
+    expect(await outbox(destination.id, [b])).toEqual([]);
+    expect(await outbox(destination.id, [c])).toEqual([c, c]);
     await call('DELETE', `/destinations/${destination.id}`);
   });
 

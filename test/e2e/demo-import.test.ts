@@ -143,6 +143,6 @@ describe('demo import', () => {
       `OutflowDestinationId = 'demo_high_value' AND OutflowRunKind = 'initial'`,
     );
     expect(runs).toHaveLength(1);
-    expect(runs[0]).toMatch(/^destination:demo_high_value:run:/);
+    expect((runs as string[])[0]).toMatch(/^destination:demo_high_value:run:/);
   });
 });

@@ -1,0 +1,1 @@
+CREATE INDEX "destination_changes_profile_idx" ON "destination_changes" USING btree ("destination_id","profile_id");

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { Semaphore } from '../mailchimp/semaphore';
+import { callJson } from '../http/call';
+import { limitPerCredential } from '../http/limits';
 import { parseRetryAfter } from '../webhook/delivery';
 import type { BrazeAppOptions } from './options';
 
@@ -9,15 +9,7 @@ import type { BrazeAppOptions } from './options';
  * destination from spending a workspace's whole minute in a burst.
  */
 export const requestsPerKey = 4;
-const slots = new Map<string, Semaphore>();
-
-function slotsFor(apiKey: string): Semaphore {
-  // Keyed by a digest so the map never holds the key itself.
-  const id = createHash('sha256').update(apiKey).digest('hex');
-  let semaphore = slots.get(id);
-  if (!semaphore) slots.set(id, (semaphore = new Semaphore(requestsPerKey)));
-  return semaphore;
-}
+const slotsFor = limitPerCredential(requestsPerKey);
 
 /** One entry of Braze's `errors` array; `index` points into the request's `input_array`. */
 export interface BrazeItemError {
@@ -63,57 +55,37 @@ export async function callBraze(
   body: unknown,
   signal?: AbortSignal,
 ): Promise<BrazeResult> {
-  return slotsFor(options.apiKey).run(async () => {
-    const timeout = AbortSignal.timeout(options.timeoutMs);
-    try {
-      const response = await fetch(`${options.restEndpoint}${path}`, {
-        method: 'POST',
-        headers: {
-          Authorization: `Bearer ${options.apiKey}`,
-          'Content-Type': 'application/json',
-          'User-Agent': 'outflow',
-          // Braze routes bulk imports apart from live traffic; we only ever send bulk.
-          ...(path === '/users/track' ? { 'X-Braze-Bulk': 'true' } : {}),
-        },
-        body: JSON.stringify(body),
-        redirect: 'error',
-        signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
-      });
-      const text = await response.text();
-      let parsed: unknown;
-      try {
-        parsed = text ? JSON.parse(text) : undefined;
-      } catch {
-        // Not JSON (a proxy's error page): the status alone describes it.
-      }
-      if (response.ok) {
-        return {
-          kind: 'ok',
-          status: response.status,
-          body: (parsed ?? {}) as Record<string, unknown>,
-        };
-      }
-      const message = (parsed as { message?: unknown } | undefined)?.message;
-      // X-RateLimit-Reset is on every answer; only a 429 means "wait until then".
-      const retryAfterMs =
-        response.status === 429
-          ? rateLimitWait(response.headers)
-          : parseRetryAfter(response.headers.get('retry-after'));
-      return {
-        kind: 'error',
-        status: response.status,
-        message: typeof message === 'string' ? message : `HTTP ${response.status}`,
-        errors: itemErrors(parsed),
-        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-      };
-    } catch (error) {
-      if (signal?.aborted) throw signal.reason;
-      if (timeout.aborted) {
-        return { kind: 'unreachable', message: `no answer within ${options.timeoutMs} ms` };
-      }
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      const message = cause?.code ?? cause?.message ?? String(error);
-      return { kind: 'unreachable', message: `could not reach Braze: ${message}` };
+  return slotsFor(options.apiKey)(async () => {
+    const result = await callJson({
+      tool: 'Braze',
+      url: `${options.restEndpoint}${path}`,
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${options.apiKey}`,
+        // Braze routes bulk imports apart from live traffic; we only ever send bulk.
+        ...(path === '/users/track' ? { 'X-Braze-Bulk': 'true' } : {}),
+      },
+      body,
+      timeoutMs: options.timeoutMs,
+      signal,
+    });
+    if (result.kind === 'unreachable') return result;
+    if (result.kind === 'ok') {
+      const okBody = (result.body ?? {}) as Record<string, unknown>;
+      return { kind: 'ok', status: result.status, body: okBody };
     }
+    const message = (result.body as { message?: unknown } | undefined)?.message;
+    // X-RateLimit-Reset is on every answer; only a 429 means "wait until then".
+    const retryAfterMs =
+      result.status === 429
+        ? rateLimitWait(result.headers)
+        : parseRetryAfter(result.headers.get('retry-after'));
+    return {
+      kind: 'error',
+      status: result.status,
+      message: typeof message === 'string' ? message : `HTTP ${result.status}`,
+      errors: itemErrors(result.body),
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    };
   });
 }

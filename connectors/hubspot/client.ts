@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Semaphore } from '../mailchimp/semaphore';
+import { callJson } from '../http/call';
+import { limitPerCredential } from '../http/limits';
 import { parseRetryAfter } from '../webhook/delivery';
 import { apiRoot, type HubspotAppOptions } from './options';
 
@@ -9,18 +10,11 @@ import { apiRoot, type HubspotAppOptions } from './options';
  * slot from one semaphore: at most 4 requests in flight per token in this process.
  */
 export const requestsPerToken = 4;
-const slots = new Map<string, Semaphore>();
+const slotsFor = limitPerCredential(requestsPerToken);
 
 /** A digest of the token: maps and caches never hold the token itself. */
 export function tokenId(accessToken: string): string {
   return createHash('sha256').update(accessToken).digest('hex');
-}
-
-function slotsFor(accessToken: string): Semaphore {
-  const id = tokenId(accessToken);
-  let semaphore = slots.get(id);
-  if (!semaphore) slots.set(id, (semaphore = new Semaphore(requestsPerToken)));
-  return semaphore;
 }
 
 export type HubspotResult =
@@ -76,45 +70,26 @@ export async function callHubspot(
   body?: unknown,
   signal?: AbortSignal,
 ): Promise<HubspotResult> {
-  return slotsFor(options.accessToken).run(async () => {
-    const timeout = AbortSignal.timeout(options.timeoutMs);
-    try {
-      const response = await fetch(`${apiRoot(options)}${path}`, {
-        method,
-        headers: {
-          Authorization: `Bearer ${options.accessToken}`,
-          'Content-Type': 'application/json',
-          'User-Agent': 'outflow',
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        redirect: 'error',
-        signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
-      });
-      const text = await response.text();
-      let parsed: unknown;
-      try {
-        parsed = text ? JSON.parse(text) : undefined;
-      } catch {
-        // Not JSON (a proxy's error page): the status alone describes it.
-      }
-      if (response.ok) return { kind: 'ok', status: response.status, body: parsed };
-      const retryAfterMs =
-        response.status === 429
-          ? rateLimitWait(response.headers)
-          : parseRetryAfter(response.headers.get('retry-after'));
-      return {
-        kind: 'error',
-        status: response.status,
-        retryAfterMs,
-        ...describe(response.status, parsed as ErrorBody | undefined),
-      };
-    } catch (error) {
-      if (signal?.aborted) throw signal.reason;
-      if (timeout.aborted)
-        return { kind: 'unreachable', message: `no answer within ${options.timeoutMs} ms` };
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      const message = cause?.code ?? cause?.message ?? String(error);
-      return { kind: 'unreachable', message: `could not reach HubSpot: ${message}` };
-    }
+  return slotsFor(options.accessToken)(async () => {
+    const result = await callJson({
+      tool: 'HubSpot',
+      url: `${apiRoot(options)}${path}`,
+      method,
+      headers: { Authorization: `Bearer ${options.accessToken}` },
+      body,
+      timeoutMs: options.timeoutMs,
+      signal,
+    });
+    if (result.kind !== 'error') return result;
+    const retryAfterMs =
+      result.status === 429
+        ? rateLimitWait(result.headers)
+        : parseRetryAfter(result.headers.get('retry-after'));
+    return {
+      kind: 'error',
+      status: result.status,
+      retryAfterMs,
+      ...describe(result.status, result.body as ErrorBody | undefined),
+    };
   });
 }

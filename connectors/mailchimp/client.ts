@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
+import { callJson } from '../http/call';
+import { limitPerCredential } from '../http/limits';
 import { parseRetryAfter } from '../webhook/delivery';
 import { apiRoot, type MailchimpAppOptions } from './options';
-import { Semaphore } from './semaphore';
 
 /**
  * Mailchimp refuses an API key's 11th simultaneous connection. Several export activities may
@@ -9,15 +9,7 @@ import { Semaphore } from './semaphore';
  * Nine leaves a connection for the user's other tools (Grouparoo used 9 as well).
  */
 export const connectionsPerKey = 9;
-const slots = new Map<string, Semaphore>();
-
-function slotsFor(apiKey: string): Semaphore {
-  // Keyed by a digest so the map never holds the key itself.
-  const id = createHash('sha256').update(apiKey).digest('hex');
-  let semaphore = slots.get(id);
-  if (!semaphore) slots.set(id, (semaphore = new Semaphore(connectionsPerKey)));
-  return semaphore;
-}
+const slotsFor = limitPerCredential(connectionsPerKey);
 
 export type MailchimpResult =
   | { kind: 'ok'; status: number; body: unknown }
@@ -52,41 +44,22 @@ export async function callMailchimp(
   body?: unknown,
   signal?: AbortSignal,
 ): Promise<MailchimpResult> {
-  return slotsFor(options.apiKey).run(async () => {
-    const timeout = AbortSignal.timeout(options.timeoutMs);
-    try {
-      const response = await fetch(`${apiRoot(options)}${path}`, {
-        method,
-        headers: {
-          Authorization: `Bearer ${options.apiKey}`,
-          'Content-Type': 'application/json',
-          'User-Agent': 'outflow',
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        redirect: 'error',
-        signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
-      });
-      const text = await response.text();
-      let parsed: unknown;
-      try {
-        parsed = text ? JSON.parse(text) : undefined;
-      } catch {
-        // Not JSON (a proxy's error page): the status alone describes it.
-      }
-      if (response.ok) return { kind: 'ok', status: response.status, body: parsed };
-      return {
-        kind: 'error',
-        status: response.status,
-        retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
-        ...describe(response.status, parsed as Problem | undefined),
-      };
-    } catch (error) {
-      if (signal?.aborted) throw signal.reason;
-      if (timeout.aborted)
-        return { kind: 'unreachable', message: `no answer within ${options.timeoutMs} ms` };
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      const message = cause?.code ?? cause?.message ?? String(error);
-      return { kind: 'unreachable', message: `could not reach Mailchimp: ${message}` };
-    }
+  return slotsFor(options.apiKey)(async () => {
+    const result = await callJson({
+      tool: 'Mailchimp',
+      url: `${apiRoot(options)}${path}`,
+      method,
+      headers: { Authorization: `Bearer ${options.apiKey}` },
+      body,
+      timeoutMs: options.timeoutMs,
+      signal,
+    });
+    if (result.kind !== 'error') return result;
+    return {
+      kind: 'error',
+      status: result.status,
+      retryAfterMs: parseRetryAfter(result.headers.get('retry-after')),
+      ...describe(result.status, result.body as Problem | undefined),
+    };
   });
 }

@@ -9,7 +9,7 @@ import {
   type MailchimpAppOptions,
   type MailchimpDestinationOptions,
 } from './options';
-import { mapLimited } from './semaphore';
+import pLimit from 'p-limit';
 
 const log = logger.child({ component: 'mailchimp' });
 
@@ -53,7 +53,8 @@ export const mailchimpConnector: Connector<MailchimpAppOptions, MailchimpDestina
     const { listId } = mailchimpDestinationOptions.parse(ctx.destinationOptions);
     const target = { options, listId, syncOperations: ctx.syncOperations, signal: ctx.signal };
     // The key's semaphore caps connections; this only keeps a batch from queueing all at once.
-    const outcomes = await mapLimited(changes, connectionsPerKey, (c) => exportOne(target, c));
+    const limit = pLimit(connectionsPerKey);
+    const outcomes = await Promise.all(changes.map((c) => limit(() => exportOne(target, c))));
     const failed = outcomes.filter((o) => o.status !== 'complete').length;
     if (failed > 0) {
       log.warn(

@@ -10,7 +10,8 @@ import {
   properties,
 } from '../db/schema';
 import { getConnector } from '../connectors';
-import type { Connector, MappingOptions } from '../connectors/types';
+import { ApplicationFailure } from '@temporalio/activity';
+import { RemoteUnavailableError, type Connector, type MappingOptions } from '../connectors/types';
 import type { PlanBaseline } from '../lib/plan';
 import type { ProfileProperties, PropertyType } from '../lib/domain';
 
@@ -45,12 +46,25 @@ export async function loadDestination(db: Db, destinationId: string) {
 export async function loadExportContext(db: Db, destination: DestinationRow, app: AppRow) {
   const connector: Connector | undefined = getConnector(app.type);
   if (!connector) throw new ConnectorMissingError(destination.id, app.type);
-  const mappingOptions: MappingOptions = await connector.mappingOptions({
-    appId: app.id,
-    appOptions: app.options,
-    destinationId: destination.id,
-    destinationOptions: destination.options,
-  });
+  const mappingOptions: MappingOptions = await connector
+    .mappingOptions({
+      appId: app.id,
+      appOptions: app.options,
+      destinationId: destination.id,
+      destinationOptions: destination.options,
+    })
+    .catch((err: unknown) => {
+      // A rate-limited or unreachable tool: retry the activity when the tool asked, rather
+      // than after Temporal's growing backoff.
+      if (err instanceof RemoteUnavailableError && err.retryAfterMs !== undefined) {
+        throw ApplicationFailure.create({
+          message: err.message,
+          type: err.name,
+          nextRetryDelay: err.retryAfterMs,
+        });
+      }
+      throw err;
+    });
   const propertyRows = await db.select().from(properties);
   const propertyTypes: Record<string, { type: PropertyType; isArray: boolean }> = {};
   for (const p of propertyRows) propertyTypes[p.key] = { type: p.type, isArray: p.isArray };

@@ -57,6 +57,8 @@ export interface ExportChange {
 /**
  * The outcome for one profile.
  * - `complete`: the remote holds the change.
+ * - `processing`: the remote accepted the change as an asynchronous job (`jobId`) that has not
+ *   reported yet; the engine asks `checkJob` again after `pollAfterMs`.
  * - `retry`: transient (network, 5xx, 429); `retryAfterMs` is the remote's requested wait, and
  *   `rateLimited` marks waits that must not use up the retry budget.
  * - `failed`: permanent for this data (invalid email, refused by sync mode, 4xx).
@@ -70,7 +72,8 @@ export type ExportOutcome =
       retryAfterMs?: number;
       rateLimited?: boolean;
     }
-  | { profileId: string; status: 'failed'; message: string; level: ErrorLevel };
+  | { profileId: string; status: 'failed'; message: string; level: ErrorLevel }
+  | { profileId: string; status: 'processing'; jobId: string; pollAfterMs: number };
 
 export interface AppTypeDefinition<AppOptions> {
   type: string;
@@ -106,4 +109,29 @@ export interface Connector<AppOptions = any, DestinationOptions = any> {
     ctx: ConnectorContext<AppOptions, DestinationOptions>,
     changes: ExportChange[],
   ): Promise<ExportOutcome[]>;
+  /**
+   * Asks how an asynchronous job reported by `exportBatch` (a `processing` outcome) ended, for
+   * the changes it carried. Returns one outcome per change; `processing` means not finished yet.
+   * Required of connectors that ever answer `processing`.
+   */
+  checkJob?(
+    ctx: ConnectorContext<AppOptions, DestinationOptions>,
+    jobId: string,
+    changes: ExportChange[],
+  ): Promise<ExportOutcome[]>;
+}
+
+/**
+ * The tool could not be asked right now (rate limit, outage, network): what needed it should
+ * be retried after `retryAfterMs` (when the tool said), not treated as a configuration error.
+ */
+export class RemoteUnavailableError extends Error {
+  override name = 'RemoteUnavailableError';
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }

@@ -1,4 +1,9 @@
-import type { MappingOptions, RemoteField, RemoteFieldType } from '../types';
+import {
+  RemoteUnavailableError,
+  type MappingOptions,
+  type RemoteField,
+  type RemoteFieldType,
+} from '../types';
 import { callHubspot, tokenId } from './client';
 import type { HubspotAppOptions } from './options';
 import type { StepFailure } from './outcome';
@@ -87,7 +92,15 @@ export async function hubspotMappingOptions(
 ): Promise<MappingOptions> {
   const read = await readContactProperties(options, signal);
   if ('step' in read) {
-    throw new Error(`could not read HubSpot's contact properties: ${read.result.message}`);
+    const { result } = read;
+    const message = `could not read HubSpot's contact properties: ${result.message}`;
+    if (result.kind === 'unreachable' || result.status === 429 || result.status >= 500) {
+      throw new RemoteUnavailableError(
+        message,
+        'retryAfterMs' in result ? result.retryAfterMs : undefined,
+      );
+    }
+    throw new Error(message);
   }
   return read.mapping;
 }

@@ -1,4 +1,9 @@
-import type { MappingOptions, RemoteField, RemoteFieldType } from '../types';
+import {
+  RemoteUnavailableError,
+  type MappingOptions,
+  type RemoteField,
+  type RemoteFieldType,
+} from '../types';
 import { callMailchimp } from './client';
 import type { MailchimpAppOptions } from './options';
 
@@ -35,7 +40,14 @@ export async function mailchimpMappingOptions(
   const path = `/lists/${encodeURIComponent(listId)}/merge-fields?count=1000`;
   const result = await callMailchimp(options, 'GET', path, undefined, signal);
   if (result.kind !== 'ok') {
-    throw new Error(`could not read the merge fields of audience "${listId}": ${result.message}`);
+    const message = `could not read the merge fields of audience "${listId}": ${result.message}`;
+    if (result.kind === 'unreachable' || result.status === 429 || result.status >= 500) {
+      throw new RemoteUnavailableError(
+        message,
+        'retryAfterMs' in result ? result.retryAfterMs : undefined,
+      );
+    }
+    throw new Error(message);
   }
   const body = result.body as { merge_fields?: { tag: string; type: string }[] } | undefined;
   const fields = body?.merge_fields ?? [];

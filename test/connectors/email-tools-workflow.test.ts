@@ -1,0 +1,162 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apps, destinations } from '../../db/schema';
+import { profilesChangedSignal } from '../../workflows/definitions';
+import { startFakeBraze } from '../fakes/braze';
+import { startFakeHubspot } from '../fakes/hubspot';
+import { contactOf, liveContacts } from '../fakes/hubspot/fixtures';
+import { startFakeMailchimp } from '../fakes/mailchimp';
+import { memberOf } from '../fakes/mailchimp/fixtures';
+import { testDb } from '../helpers/db';
+import {
+  createDestination,
+  ensureProperties,
+  exportsOf,
+  keys,
+  outboxOf,
+  queue,
+  uid,
+  upsertProfile,
+  values,
+} from '../helpers/fixtures';
+import {
+  eventually,
+  startDestinationWorkflow,
+  startTestWorker,
+  type TestWorker,
+} from '../helpers/worker';
+
+/**
+ * Issue 5's behaviours 5 and 9 through the real engine, for every email tool against its local
+ * API: a run of 429s ends complete without using up attempts, and a burst of changes to one
+ * profile ends with the newest values, one remote contact and never two requests at once.
+ */
+
+interface Tool {
+  type: string;
+  mapping: Record<string, string>;
+  start(): Promise<{
+    appOptions: Record<string, unknown>;
+    destinationOptions?: Record<string, unknown>;
+    rateLimitNext(n: number): void;
+    firstName(email: string): unknown;
+    contacts(): number;
+    close(): Promise<void>;
+  }>;
+}
+
+const tools: Tool[] = [
+  {
+    type: 'mailchimp',
+    mapping: { email_address: keys.email, FNAME: keys.name },
+    async start() {
+      const fake = await startFakeMailchimp();
+      const list = fake.createList();
+      return {
+        appOptions: { apiKey: fake.apiKey, baseUrl: fake.baseUrl, timeoutMs: 5_000 },
+        destinationOptions: { listId: list.id },
+        rateLimitNext: (n) => fake.rateLimitNext(n, 1),
+        firstName: (email) => memberOf(list, email)?.merge_fields.FNAME,
+        contacts: () => list.members.size,
+        close: () => fake.close(),
+      };
+    },
+  },
+  {
+    type: 'hubspot',
+    mapping: { email: keys.email, firstname: keys.name },
+    async start() {
+      const fake = await startFakeHubspot();
+      return {
+        appOptions: { accessToken: fake.accessToken, baseUrl: fake.baseUrl, timeoutMs: 5_000 },
+        rateLimitNext: (n) => fake.rateLimitNext(n, { retryAfterSeconds: 1 }),
+        firstName: (email) => contactOf(fake, email)?.properties.firstname,
+        contacts: () => liveContacts(fake).length,
+        close: () => fake.close(),
+      };
+    },
+  },
+  {
+    type: 'braze',
+    mapping: { external_id: keys.email, first_name: keys.name },
+    async start() {
+      const fake = await startFakeBraze();
+      return {
+        appOptions: { apiKey: fake.apiKey, restEndpoint: fake.restEndpoint, timeoutMs: 5_000 },
+        rateLimitNext: (n) => fake.rateLimitNext(n, 1),
+        firstName: (email) => fake.users.get(email)?.standard.first_name,
+        contacts: () => fake.users.size,
+        close: () => fake.close(),
+      };
+    },
+  },
+];
+
+const { db } = testDb();
+let tw: TestWorker;
+
+beforeAll(async () => {
+  await ensureProperties(db);
+  tw = await startTestWorker(db, { retryBaseMs: 200 });
+});
+afterAll(() => tw?.stop());
+
+describe.each(tools)('$type through the workflow', (tool) => {
+  let remote: Awaited<ReturnType<Tool['start']>>;
+  let destinationId: string;
+
+  beforeAll(async () => {
+    remote = await tool.start();
+    destinationId = await createDestination(db, { type: tool.type, mapping: tool.mapping });
+    const [row] = await db.select().from(destinations).where(eq(destinations.id, destinationId));
+    await db.update(apps).set({ options: remote.appOptions }).where(eq(apps.id, row!.appId));
+    if (remote.destinationOptions) {
+      await db
+        .update(destinations)
+        .set({ options: remote.destinationOptions })
+        .where(eq(destinations.id, destinationId));
+    }
+    await startDestinationWorkflow(tw, destinationId);
+  });
+  afterAll(() => remote?.close());
+
+  async function change(id: string, v: Parameters<typeof values>[0]) {
+    await upsertProfile(db, id, values(v));
+    await queue(db, destinationId, [id]);
+    await tw.client.workflow
+      .getHandle(`destination:${destinationId}`)
+      .signal(profilesChangedSignal, { profileIds: [id] });
+  }
+
+  it('completes after six 429s in a row without using up attempts', async () => {
+    const id = uid('prf');
+    const email = `${id}@example.com`;
+    remote.rateLimitNext(6);
+    await change(id, { email, name: 'Rae' });
+    const done = await eventually(async () => {
+      const last = (await exportsOf(db, destinationId, id)).at(-1);
+      return last?.state === 'complete' ? last : null;
+    }, 60_000);
+    expect(done.attempts).toBe(0);
+    expect(remote.firstName(email)).toBe('Rae');
+  }, 90_000);
+
+  it('ends a burst of 20 changes with the newest values and one contact', async () => {
+    const id = uid('prf');
+    const email = `${id}@example.com`;
+    const before = remote.contacts();
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => change(id, { email, name: `Name ${i + 1}` })),
+    );
+    // The burst's writes race one another; one more change settles which version is newest.
+    await change(id, { email, name: 'Final' });
+    await eventually(async () => {
+      const outbox = await outboxOf(db, destinationId, [id]);
+      return outbox.length === 0 && remote.firstName(email) === 'Final';
+    }, 30_000);
+    expect(remote.contacts()).toBe(before + 1);
+    const states = (await exportsOf(db, destinationId, id)).map((e) => e.state);
+    expect(states.at(-1)).toBe('complete');
+    expect(states).not.toContain('failed');
+  }, 60_000);
+});

@@ -19,6 +19,10 @@ export type ChangeKind = 'created' | 'updated' | 'deleted';
 export interface PreparedChange extends ExportChange {
   kind: ChangeKind;
   attempts: number;
+  /** set when this export waits for a remote job: the job is checked instead of sending */
+  remoteJobId: string | null;
+  /** the profile changed since: once the job reports, the profile must be planned again */
+  stale: boolean;
 }
 
 export interface PrepareResult {
@@ -50,6 +54,7 @@ export async function prepareBatch(db: Db, input: PrepareInput): Promise<Prepare
   const inserts: NewExport[] = [];
   const reused: { exportId: number; profileId: string; plan: ExportPlan; attempts: number }[] = [];
   const finalProfiles: string[] = [];
+  const awaiting: PreparedChange[] = [];
 
   for (const [profileId, state] of input.states) {
     // Without queued changes the profile was already handled (by a retried attempt of this
@@ -57,6 +62,14 @@ export async function prepareBatch(db: Db, input: PrepareInput): Promise<Prepare
     const note = noted.get(profileId);
     if (!force && !note) {
       result.skipped++;
+      continue;
+    }
+    // A remote job still carrying an older payload may yet apply it: nothing newer is sent for
+    // the profile until it reported, so the next plan starts from what the remote really holds.
+    const inFlight = state.open.find((e) => e.state === 'processing' && e.remoteJobId !== null);
+    if (inFlight) {
+      const plan = tryPlan(() => planExport({ ...input, destination, ...state, force }));
+      awaiting.push(awaitingJob(inFlight, state, plan));
       continue;
     }
     const retried = note?.retryExportId ? input.retried.get(note.retryExportId) : undefined;
@@ -160,7 +173,23 @@ export async function prepareBatch(db: Db, input: PrepareInput): Promise<Prepare
       );
     }
   });
+  result.toSend.push(...awaiting);
   return result;
+}
+
+function tryPlan(plan: () => ExportPlan | null): ExportPlan | null {
+  try {
+    return plan();
+  } catch {
+    return null;
+  }
+}
+
+/** The check of an export's remote job; stale when the profile's plan moved on meanwhile. */
+function awaitingJob(row: ExportRow, state: ProfileState, plan: ExportPlan | null): PreparedChange {
+  const change = toChange(row.id, row.profileId, row, row.attempts, state);
+  const stale = !(plan?.hasChanges && samePlan(row, plan));
+  return { ...change, remoteJobId: row.remoteJobId, stale };
 }
 
 /** Whether no export of the profile completed after the failed one (it is not stale). */
@@ -193,5 +222,7 @@ function toChange(
     newGroups,
     kind,
     attempts,
+    remoteJobId: null,
+    stale: false,
   };
 }

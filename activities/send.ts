@@ -8,6 +8,7 @@ import { clearOutbox, type Noted } from './outbox';
 import { moveBaselines } from './baselines';
 import type { ChangeKind, PreparedChange } from './prepare';
 import { maxExportAttempts, retryDelayMs } from './retry-delay';
+import { sendOrCheck } from './jobs';
 
 /**
  * Sends prepared changes to the connector in chunks it accepts, and records each chunk's
@@ -51,7 +52,7 @@ export async function sendChanges(db: Db, input: SendInput): Promise<SendCounts>
     const chunk = changes.slice(start, start + size);
     let outcomes: ExportOutcome[];
     try {
-      outcomes = await connector.exportBatch(ctx, chunk);
+      outcomes = await sendOrCheck(connector, ctx, chunk);
     } catch (err) {
       // Cancellation ends the activity; the rows stay `processing` and the next attempt
       // reuses them.
@@ -82,6 +83,11 @@ async function recordOutcomes(
   const completed: PreparedChange[] = [];
   const finalProfiles: string[] = [];
   const kinds: ChangeKind[] = [];
+  // A stale change's job has reported: its newer queued change is planned at once, not cleared.
+  const settled = (change: PreparedChange) => {
+    if (change.stale) counts.retry.push({ profileId: change.profileId, notBefore: now });
+    else finalProfiles.push(change.profileId);
+  };
 
   await db.transaction(async (tx) => {
     for (const change of chunk) {
@@ -93,7 +99,7 @@ async function recordOutcomes(
       if (outcome.status === 'complete') {
         completed.push(change);
         kinds.push(change.kind);
-        finalProfiles.push(change.profileId);
+        settled(change);
         continue;
       }
       if (outcome.status === 'failed') {
@@ -103,20 +109,28 @@ async function recordOutcomes(
             state: 'failed',
             errorMessage: outcome.message,
             errorLevel: outcome.level,
+            // The refused request was an attempt too.
+            attempts: change.attempts + 1,
             completedAt: new Date(now),
           })
           .where(eq(exports.id, change.exportId));
         counts.failed++;
-        finalProfiles.push(change.profileId);
+        settled(change);
         continue;
       }
-      const attempts = outcome.rateLimited ? change.attempts : change.attempts + 1;
+      // Waiting for an unfinished remote job is not a failure: like a rate-limit wait, it does
+      // not use up the retry budget. The job itself ends as completed, errored or failed.
+      // TODO: give up on a job the tool never reports (it forgot it): needs a deadline per job.
+      const polling = outcome.status === 'processing';
+      const jobId = polling ? outcome.jobId : change.remoteJobId;
+      const message = polling ? `remote job ${outcome.jobId} has not finished` : outcome.message;
+      const attempts = polling || outcome.rateLimited ? change.attempts : change.attempts + 1;
       if (attempts >= maxExportAttempts) {
         await tx
           .update(exports)
           .set({
             state: 'failed',
-            errorMessage: outcome.message,
+            errorMessage: message,
             errorLevel: 'error',
             attempts,
             // Transient failures that ran out of attempts may be retried automatically later.
@@ -125,16 +139,21 @@ async function recordOutcomes(
           })
           .where(eq(exports.id, change.exportId));
         counts.failed++;
-        finalProfiles.push(change.profileId);
+        settled(change);
         continue;
       }
-      const notBefore = now + retryDelayMs(attempts, outcome.retryAfterMs, input.retryBaseMs);
+      const notBefore = polling
+        ? now + outcome.pollAfterMs
+        : now + retryDelayMs(attempts, outcome.retryAfterMs, input.retryBaseMs);
       await tx
         .update(exports)
         .set({
-          state: 'pending',
-          errorMessage: outcome.message,
-          errorLevel: 'error',
+          // A job that may still apply its payload keeps the export `processing` with its id.
+          state: jobId ? 'processing' : 'pending',
+          remoteJobId: jobId,
+          // The last transient message stays visible; a level only once the export failed.
+          errorMessage: polling ? null : message,
+          errorLevel: null,
           attempts,
           sendAt: new Date(notBefore),
           startedAt: null,
@@ -148,6 +167,7 @@ async function recordOutcomes(
         .update(exports)
         .set({
           state: 'complete',
+          remoteJobId: null,
           completedAt: new Date(now),
           errorMessage: null,
           errorLevel: null,

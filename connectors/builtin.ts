@@ -3,6 +3,7 @@ import { hubspotConnector } from './hubspot';
 import { registerConnector } from './index';
 import { mailchimpConnector } from './mailchimp';
 import { postgresConnector } from './postgres';
+import { sendgridConnector } from './sendgrid';
 import { webhookConnector } from './webhook';
 
 /**
@@ -14,5 +15,6 @@ registerConnector(webhookConnector);
 registerConnector(mailchimpConnector);
 registerConnector(brazeConnector);
 registerConnector(hubspotConnector);
+registerConnector(sendgridConnector);
 
 export { closePostgresPools } from './postgres';

@@ -180,6 +180,8 @@ export const exports = pgTable(
     /** automatic retries that led to this export (the chain since a manual change) */
     autoRetries: integer('auto_retries').notNull().default(0),
     sendAt: timestamp('send_at', { withTimezone: true }),
+    /** the remote's asynchronous job carrying this export, while it has not reported */
+    remoteJobId: text('remote_job_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     startedAt: timestamp('started_at', { withTimezone: true }),
     completedAt: timestamp('completed_at', { withTimezone: true }),

@@ -6,6 +6,7 @@ import { startFakeBraze } from '../fakes/braze';
 import { startFakeHubspot } from '../fakes/hubspot';
 import { contactOf, liveContacts } from '../fakes/hubspot/fixtures';
 import { startFakeMailchimp } from '../fakes/mailchimp';
+import { startFakeSendgrid } from '../fakes/sendgrid';
 import { memberOf } from '../fakes/mailchimp/fixtures';
 import { testDb } from '../helpers/db';
 import {
@@ -86,6 +87,25 @@ const tools: Tool[] = [
         rateLimitNext: (n) => fake.rateLimitNext(n, 1),
         firstName: (email) => fake.users.get(email)?.standard.first_name,
         contacts: () => fake.users.size,
+        close: () => fake.close(),
+      };
+    },
+  },
+  {
+    type: 'sendgrid',
+    mapping: { email: keys.email, first_name: keys.name },
+    async start() {
+      const fake = await startFakeSendgrid({ jobDelayMs: 300 });
+      return {
+        appOptions: {
+          apiKey: fake.apiKey,
+          baseUrl: fake.baseUrl,
+          timeoutMs: 5_000,
+          jobPollMs: 200,
+        },
+        rateLimitNext: (n) => fake.rateLimitNext(n, 1),
+        firstName: (email) => fake.contactByEmail(email)?.fields.first_name,
+        contacts: () => fake.contacts.size,
         close: () => fake.close(),
       };
     },

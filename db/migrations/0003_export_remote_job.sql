@@ -1,0 +1,1 @@
+ALTER TABLE "exports" ADD COLUMN "remote_job_id" text;

@@ -1,0 +1,2 @@
+export { startFakeSendgrid, type FakeSendgrid } from './server';
+export type { Contact } from './state';

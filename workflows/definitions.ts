@@ -21,10 +21,19 @@ export interface DestinationWorkflowInput {
   batchSize?: number;
   /** export activities in flight at once; one profile is never in two of them */
   concurrency?: number;
-  /** how often to look for committed changes whose signal was lost */
+  /** how often to look for committed changes whose signal was lost, while anything happens */
   catchUpIntervalMs?: number;
-  /** continue as new after this many batches even if the server does not suggest it */
+  /**
+   * the catch-up interval doubles while the outbox stays empty and nothing signals, up to this
+   * (default 5 minutes): the longest a change whose signal was lost waits
+   */
+  maxCatchUpIntervalMs?: number;
+  /** continue as new after this many batches (default 200) even if nothing else says so */
   maxBatchesPerRun?: number;
+  /** continue as new once the run's history has this many events (default 2,000) */
+  maxHistoryEvents?: number;
+  /** continue as new once the run's history is this large, in bytes (default 1 MB) */
+  maxHistoryBytes?: number;
   /** carried over by continue-as-new: profile ids not yet exported */
   pendingProfileIds?: string[];
   /** carried over by continue-as-new: profile id → epoch ms before which it must not be retried */
@@ -37,6 +46,8 @@ export interface DestinationWorkflowInput {
   paused?: boolean;
   /** carried over by continue-as-new: runs whose workflow this one already started */
   startedRunIds?: string[];
+  /** carried over by continue-as-new: live settings (the destination row's settings win) */
+  settings?: DestinationSettings;
 }
 
 export interface AutoRetry {

@@ -6,7 +6,6 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
-  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities, ExportBatchResult } from '../activities';
 import type { DestinationSettings } from '../db/schema';
@@ -26,7 +25,12 @@ import {
   type DestinationWorkflowInput,
   type RunRef,
 } from './definitions';
+import { ExportQueue } from './export-queue';
+import { historyFull, historyLimits, maxCarriedProfileIds } from './history-limits';
+import { OutboxSchedule } from './outbox-schedule';
 import { forgetEndedRuns, startRunWorkflows } from './run-children';
+import { batchLine, exportSummary, retryRunSummary } from './summaries';
+import { WakeTimer } from './wake-timer';
 
 // Reads of the destination and the outbox are small queries: fail fast, retry often.
 const { describeDestination, readOutbox, retryExports } = proxyActivities<Activities>({
@@ -59,14 +63,13 @@ export async function destinationWorkflow(
   const { destinationId } = input;
   const batchWindowMs = input.batchWindowMs ?? 1000;
   const catchUpIntervalMs = input.catchUpIntervalMs ?? 30_000;
-  const maxBatchesPerRun = input.maxBatchesPerRun ?? 500;
-  const pending = new Set(input.pendingProfileIds ?? []);
-  const retryAt = new Map(Object.entries(input.retryAt ?? {}));
-  const inFlight = new Set<string>();
+  const maxCatchUpIntervalMs = Math.max(input.maxCatchUpIntervalMs ?? 300_000, catchUpIntervalMs);
+  const limitsOfRun = historyLimits(input);
+  const queue = new ExportQueue(input);
   const running = new Set<Promise<void>>();
   const startedRuns = new Set(input.startedRunIds ?? []);
-  let readOutboxNow = true; // every run starts by catching up with the outbox
-  let outboxHasMore = false;
+  const wake = new WakeTimer();
+  const outbox = new OutboxSchedule(catchUpIntervalMs, maxCatchUpIntervalMs, Date.now());
   let autoRetryDue = true;
   let deleting = false;
   let paused = input.paused ?? false;
@@ -76,7 +79,7 @@ export async function destinationWorkflow(
   // Limits and settings are known once the destination is read; until then, safe defaults.
   let described: { type: string } | null = null;
   let limits = { maxBatchSize: 100, maxConcurrency: 1 };
-  let settings: DestinationSettings = {};
+  let settings: DestinationSettings = input.settings ?? {};
   let batchSize = 100;
   let concurrency = 1;
   // Bumped by every operator command, so a database read that started before it cannot undo it.
@@ -93,24 +96,27 @@ export async function destinationWorkflow(
     paused,
     concurrency,
     batchSize,
-    pendingProfiles: pending.size,
-    inFlightProfiles: inFlight.size,
+    pendingProfiles: queue.pendingCount,
+    inFlightProfiles: queue.inFlightCount,
   });
+  const noteActivity = () => outbox.noteActivity(Date.now());
 
   setHandler(profilesChangedSignal, ({ profileIds }) => {
-    for (const id of profileIds) pending.add(id);
+    noteActivity();
+    queue.add(profileIds);
   });
   setHandler(outboxChangedSignal, () => {
-    readOutboxNow = true;
+    noteActivity();
+    outbox.requested = true;
   });
   setHandler(destinationDeletedSignal, () => {
     deleting = true;
   });
   setHandler(statusQuery, () => ({
     destinationId,
-    pendingProfiles: pending.size,
-    inFlightProfiles: inFlight.size,
-    waitingForRetry: retryAt.size,
+    pendingProfiles: queue.pendingCount,
+    inFlightProfiles: queue.inFlightCount,
+    waitingForRetry: queue.retryingCount,
     batchesThisRun,
     lastBatchAt,
     deleting,
@@ -119,6 +125,7 @@ export async function destinationWorkflow(
     batchSize,
   }));
   setHandler(pauseUpdate, async () => {
+    noteActivity();
     paused = true;
     controlEpoch++;
     showDetails();
@@ -128,15 +135,17 @@ export async function destinationWorkflow(
     return control();
   });
   setHandler(resumeUpdate, () => {
+    noteActivity();
     paused = false;
     controlEpoch++;
-    readOutboxNow = true; // what accumulated meanwhile drains from the outbox
+    outbox.requested = true; // what accumulated meanwhile drains from the outbox
     showDetails();
     return control();
   });
   setHandler(
     updateSettingsUpdate,
     (next) => {
+      noteActivity();
       applySettings(next);
       controlEpoch++;
       showDetails();
@@ -147,11 +156,12 @@ export async function destinationWorkflow(
   setHandler(
     retryExportsUpdate,
     async (filter) => {
+      noteActivity();
       const { profileIds, ...result } = await retryExports({ ...filter, destinationId });
       if (result.runId) {
-        const summary = `Retry (${filter.mode ?? 'fresh'}) of ${result.queued} failed exports`;
+        const summary = retryRunSummary(filter.mode ?? 'fresh', result.queued);
         await followRuns([{ id: result.runId, kind: 'retry', summary }]);
-        for (const id of profileIds) pending.add(id);
+        queue.add(profileIds);
       }
       return result;
     },
@@ -178,47 +188,29 @@ export async function destinationWorkflow(
   limits = destination;
   applySettings(destination.settings);
   if (controlEpoch === 0) paused = destination.paused; // the row is the truth at start
-  let nextCatchUp = Date.now();
 
-  // Profiles waiting for a retry stay out until their time, even if signalled again: the
-  // remote asked us to wait, and they are re-planned with the newest data when they go.
-  const ready = () => [...pending].filter((id) => !inFlight.has(id) && !retryAt.has(id));
-  const releaseDueRetries = () => {
-    const now = Date.now();
-    for (const [id, at] of retryAt) {
-      if (at <= now) {
-        retryAt.delete(id);
-        pending.add(id);
-      }
-    }
-  };
-  const nextWake = () => Math.min(nextCatchUp, ...retryAt.values()) - Date.now();
   function showDetails() {
     setCurrentDetails(
-      `${paused ? 'PAUSED' : 'running'} · ${pending.size}${outboxHasMore ? '+' : ''} changes ` +
-        `waiting · ${inFlight.size} exporting · ${retryAt.size} retrying · concurrency ` +
-        `${concurrency}, batch ${batchSize} · last batch: ${lastBatch}`,
+      `${paused ? 'PAUSED' : 'running'} · ${queue.pendingCount}${outbox.moreWaiting ? '+' : ''} ` +
+        `changes waiting · ${queue.inFlightCount} exporting · ${queue.retryingCount} retrying · ` +
+        `concurrency ${concurrency}, batch ${batchSize} · last batch: ${lastBatch}`,
     );
   }
 
+  // Profiles waiting for a retry stay out of batches until their time, even if signalled
+  // again: the remote asked us to wait, and they are re-planned with the newest data then.
   const runBatch = (profileIds: string[]) => {
-    for (const id of profileIds) {
-      pending.delete(id);
-      inFlight.add(id);
-    }
+    let retries: ExportBatchResult['retry'] = [];
     batchesThisRun++;
     const batch = exportBatch
-      .executeWithOptions({ summary: `export ${profileIds.length} profiles` }, [
+      .executeWithOptions({ summary: exportSummary(profileIds.length) }, [
         { destinationId, profileIds },
       ])
       .then(
         (result: ExportBatchResult) => {
-          for (const r of result.retry) retryAt.set(r.profileId, r.notBefore);
+          retries = result.retry;
           lastBatchAt = new Date().toISOString();
-          lastBatch =
-            `${lastBatchAt}, ${profileIds.length} profiles: ${result.created} created, ` +
-            `${result.updated} updated, ${result.deleted} deleted, ${result.unchanged} ` +
-            `unchanged, ${result.failed} failed, ${result.retry.length} to retry`;
+          lastBatch = batchLine(lastBatchAt, profileIds.length, result);
         },
         (err: unknown) => {
           // Only a non-retryable failure gets here; keep the profiles and try again later.
@@ -226,25 +218,26 @@ export async function destinationWorkflow(
           const failure = err instanceof Error ? err.name : 'unknown';
           log.error('export batch failed', { destinationId, profiles: profileIds.length, failure });
           const later = Date.now() + catchUpIntervalMs;
-          for (const id of profileIds) retryAt.set(id, later);
+          retries = profileIds.map((profileId) => ({ profileId, notBefore: later }));
         },
       )
       .finally(() => {
-        for (const id of profileIds) inFlight.delete(id);
+        queue.finish(profileIds, retries);
+        outbox.batchFinished();
         running.delete(batch);
         showDetails();
       });
     running.add(batch);
   };
 
-  const catchUp = async () => {
-    readOutboxNow = false;
+  const catchUp = async (byTimer: boolean) => {
+    outbox.requested = false;
     const epoch = controlEpoch;
     const autoRetry = settings.autoRetry ?? input.autoRetry ?? defaultAutoRetry;
     const page = await readOutbox({
       destinationId,
       limit: batchSize * concurrency,
-      excludeProfileIds: [...inFlight],
+      excludeProfileIds: queue.inFlightIds(),
       autoRetry: autoRetryDue ? autoRetry : undefined,
     });
     autoRetryDue = false;
@@ -258,50 +251,58 @@ export async function destinationWorkflow(
     const runs = page.runs ?? [];
     await followRuns(runs);
     forgetEndedRuns(startedRuns, runs);
-    const before = pending.size;
-    for (const id of page.profileIds) pending.add(id);
-    // Page on only while pages bring new work; otherwise the timer reads it again.
-    outboxHasMore = page.more && pending.size > before;
-    nextCatchUp = Date.now() + catchUpIntervalMs;
+    const before = queue.pendingCount;
+    queue.add(page.profileIds);
+    const broughtWork = queue.pendingCount > before;
+    outbox.read(Date.now(), { more: page.more, broughtWork, runs: runs.length, byTimer });
   };
 
   while (!deleting) {
-    if (batchesThisRun >= maxBatchesPerRun || workflowInfo().continueAsNewSuggested) break;
+    if (historyFull(limitsOfRun, batchesThisRun)) break;
 
     // The outbox is the guarantee, signals only a shortcut: read it at start, when told, on a
     // timer (a signal may have been lost), and page by page while it holds more.
-    const wantsMore =
-      !paused && outboxHasMore && ready().length < batchSize && running.size < concurrency;
-    const timerDue = Date.now() >= nextCatchUp;
+    const timerDue = outbox.timerDue(Date.now());
     if (timerDue) autoRetryDue = true;
-    if (readOutboxNow || wantsMore || timerDue) await catchUp();
-    releaseDueRetries();
+    const wantsPage =
+      !paused &&
+      running.size < concurrency &&
+      outbox.wantsPage({ ready: queue.readyCount, batchSize, running: running.size });
+    if (outbox.requested || timerDue || wantsPage) await catchUp(timerDue);
+    queue.releaseDueRetries(Date.now());
     showDetails();
 
-    if (paused || ready().length === 0 || running.size >= concurrency) {
-      const before = { ready: ready().length, running: running.size, epoch: controlEpoch };
+    if (paused || queue.readyCount === 0 || running.size >= concurrency) {
+      wake.wakeBy(Math.min(outbox.nextCatchUp, queue.nextRetryAt));
+      const before = {
+        ready: queue.readyCount,
+        running: running.size,
+        epoch: controlEpoch,
+        fired: wake.fired,
+        nextCatchUp: outbox.nextCatchUp,
+      };
       await condition(
         () =>
           deleting ||
-          readOutboxNow ||
+          historyFull(limitsOfRun, batchesThisRun) || // signals pile up even while paused
+          outbox.requested ||
           controlEpoch !== before.epoch ||
+          wake.fired !== before.fired ||
+          outbox.nextCatchUp !== before.nextCatchUp ||
           running.size < before.running ||
-          (!paused && running.size < concurrency && ready().length > before.ready),
-        Math.max(nextWake(), 1),
+          (!paused && running.size < concurrency && queue.readyCount > before.ready),
       );
       continue;
     }
 
     // Wait a short window so a burst of signals becomes one batch, not one batch per signal.
-    if (ready().length < batchSize) {
-      await condition(() => deleting || paused || ready().length >= batchSize, batchWindowMs);
+    if (queue.readyCount < batchSize) {
+      await condition(() => deleting || paused || queue.readyCount >= batchSize, batchWindowMs);
       if (deleting) break;
       if (paused) continue;
     }
-    const free = concurrency - running.size;
-    const ids = ready();
-    for (let i = 0; i < free && i * batchSize < ids.length; i++) {
-      runBatch(ids.slice(i * batchSize, (i + 1) * batchSize));
+    for (let free = concurrency - running.size; free > 0 && queue.readyCount > 0; free--) {
+      runBatch(queue.take(batchSize));
     }
   }
 
@@ -310,12 +311,15 @@ export async function destinationWorkflow(
   await condition(allHandlersFinished);
   if (deleting) return { destinationId, reason: 'deleted' };
 
-  // Keeps history bounded; everything not yet exported goes to the next run as plain JSON.
+  // Everything not yet exported goes to the next run as plain JSON: pending ids (up to a
+  // bound; the rest stay in the outbox), retry times, the pause flag, live settings, runs.
+  const { dropped, ...carried } = queue.carryOver(maxCarriedProfileIds);
+  if (dropped > 0) log.info('left pending profiles to the outbox', { destinationId, dropped });
   return continueAsNew<typeof destinationWorkflow>({
     ...input,
-    pendingProfileIds: [...pending],
-    retryAt: Object.fromEntries(retryAt),
+    ...carried,
     paused,
+    settings,
     startedRunIds: [...startedRuns],
   });
 }

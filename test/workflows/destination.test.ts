@@ -1,4 +1,6 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { destinations } from '../../db/schema';
 import { testDb } from '../helpers/db';
 import {
   createDestination,
@@ -20,7 +22,9 @@ import {
 } from '../helpers/worker';
 import {
   destinationDeletedSignal,
+  pauseUpdate,
   profilesChangedSignal,
+  resumeUpdate,
   statusQuery,
 } from '../../workflows/definitions';
 
@@ -75,6 +79,44 @@ describe('destination workflow', () => {
     await eventually(async () => remote.remote.size === 23, 40_000);
     expect((await handle.describe()).runId).not.toBe(firstRunId);
     await eventually(async () => (await outboxOf(db, destinationId)).length === 0);
+  });
+
+  it('keeps a retry wait and the pause across continue-as-new', async () => {
+    const remote = createTestConnector();
+    const destinationId = await createDestination(db, { type: remote.type });
+    const handle = await startDestinationWorkflow(tw, destinationId, {
+      batchWindowMs: 50,
+      maxHistoryEvents: 60,
+    });
+    const firstRunId = (await handle.describe()).runId;
+    const [waiting] = await addProfiles(destinationId, 1);
+    remote.failures.set(waiting!, { status: 'retry', times: 1, retryAfterMs: 8000 });
+    await handle.signal(profilesChangedSignal, { profileIds: [waiting!] });
+    await eventually(async () => (await handle.query(statusQuery)).waitingForRetry === 1);
+
+    // Paused as the API does it: the row first, then the update.
+    await db.update(destinations).set({ paused: true }).where(eq(destinations.id, destinationId));
+    await handle.executeUpdate(pauseUpdate);
+    const held = await addProfiles(destinationId, 12);
+    for (const id of held) await handle.signal(profilesChangedSignal, { profileIds: [id] });
+
+    // The signals alone fill the small history: the run continues as new while paused.
+    await eventually(async () => (await handle.describe()).runId !== firstRunId);
+    const status = await eventually(async () => {
+      const s = await handle.query(statusQuery);
+      return s.pendingProfiles === 12 ? s : null;
+    });
+    expect(status).toMatchObject({ paused: true, waitingForRetry: 1, inFlightProfiles: 0 });
+    expect(remote.sentFor(held[0]!)).toHaveLength(0);
+
+    await db.update(destinations).set({ paused: false }).where(eq(destinations.id, destinationId));
+    await handle.executeUpdate(resumeUpdate);
+    await eventually(async () => (await outboxOf(db, destinationId)).length === 0, 30_000);
+    expect(held.every((id) => remote.sentFor(id).length === 1)).toBe(true);
+    const [done] = await exportsOf(db, destinationId, waiting!);
+    expect(done).toMatchObject({ state: 'complete', attempts: 1 });
+    expect(done!.completedAt!.getTime() - done!.createdAt.getTime()).toBeGreaterThanOrEqual(8000);
+    expect(remote.sentFor(waiting!)).toHaveLength(2);
   });
 
   it('never sends one profile in two batches at once and ends with its newest version', async () => {

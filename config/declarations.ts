@@ -77,7 +77,7 @@ export interface Declarations {
 export function declarationsOf(
   objects: SourcedObject[],
   connectorTypes: string[],
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv,
 ): Declarations {
   const out: Declarations = { declarations: [], skipped: [], issues: [] };
   for (const object of objects) {

@@ -51,3 +51,14 @@ export function redact(message: string, secrets: string[]): string {
   for (const s of secrets) if (s.length >= 4) out = out.split(s).join('[env value]');
   return out;
 }
+
+/** The dotted paths (`options.secret`, `headers[0]`) of every env reference in `value`. */
+export function envReferencePaths(value: unknown, at = ''): string[] {
+  const join = (key: string) => (at ? `${at}.${key}` : key);
+  if (typeof value === 'string') return new RegExp(inline.source).test(value) ? [at] : [];
+  if (isEnvRef(value)) return [at];
+  if (Array.isArray(value)) return value.flatMap((v, i) => envReferencePaths(v, `${at}[${i}]`));
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value).flatMap(([k, v]) => envReferencePaths(v, join(k)));
+  return [];
+}

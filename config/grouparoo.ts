@@ -70,7 +70,7 @@ export function fromGrouparoo(
   g: GObject,
   source: string,
   connectorTypes: string[],
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv,
 ): Translation {
   const cls = String(g.class);
   const id = typeof g.id === 'string' ? g.id : '';

@@ -1,7 +1,7 @@
 import { listConnectors } from '../connectors';
 import { applyDeclarations, type ApplyDeps, type PlanEntry } from './apply';
 import { declarationsOf } from './declarations';
-import { resolveEnv } from './env';
+import { envReferencePaths, resolveEnv } from './env';
 import { parseFiles, type ConfigFile, type ConfigIssue, type SourcedObject } from './sources';
 
 /**
@@ -22,7 +22,31 @@ export interface RunOptions {
   mode: 'validate' | 'apply';
   prune?: boolean;
   dryRun?: boolean;
+  /**
+   * Where `${NAME}` / `{ "$env": NAME }` are resolved: the CLI passes the environment of the
+   * person running it. Absent (the HTTP API), references are refused: resolving them from the
+   * server's environment would let any API caller read the server's variables.
+   */
   env?: NodeJS.ProcessEnv;
+}
+
+/** Why a reference is refused when no environment was given. */
+export const envRefusal =
+  'environment references are not resolved over HTTP; apply this config with the CLI ' +
+  '(`npm run config`), which reads the environment of the person running it';
+
+/** Every env reference in the input, by object and field (`objects[2].options.secret`). */
+export function envReferences(input: ConfigInput): { path: string; message: string }[] {
+  const objects =
+    'files' in input
+      ? parseFiles(input.files).objects
+      : input.objects.map((value, i) => ({ source: `objects[${i}]`, value }));
+  return objects.flatMap(({ source, value }) =>
+    envReferencePaths(value).map((field) => ({
+      path: field ? `${source}.${field}` : source,
+      message: envRefusal,
+    })),
+  );
 }
 
 export type ConfigInput = { files: ConfigFile[] } | { objects: unknown[] };
@@ -32,7 +56,7 @@ export async function runConfig(
   input: ConfigInput,
   options: RunOptions,
 ): Promise<ConfigReport> {
-  const env = options.env ?? process.env;
+  const { env } = options;
   const parsed =
     'files' in input
       ? parseFiles(input.files)
@@ -44,10 +68,18 @@ export async function runConfig(
           issues: [],
         };
   const types = listConnectors().map((c) => c.type);
-  const { declarations, skipped, issues } = declarationsOf(parsed.objects, types, env);
+  const { declarations, skipped, issues } = declarationsOf(parsed.objects, types, env ?? {});
   issues.unshift(...parsed.issues);
   const secrets: string[] = [];
   for (const d of declarations) {
+    if (!env) {
+      for (const field of envReferencePaths(d.body))
+        issues.push({
+          at: `${d.kind} "${d.id}" (${d.source})`,
+          message: `${field}: ${envRefusal}`,
+        });
+      continue;
+    }
     const resolved = resolveEnv(d.body, env);
     d.body = resolved.value as Record<string, unknown>;
     secrets.push(...resolved.secrets);

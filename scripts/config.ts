@@ -48,7 +48,12 @@ async function run(
       ? await connectTemporal(options.temporalAddress)
       : undefined;
   try {
-    const report = await runConfig({ db, config, temporal: temporal?.client }, { files }, options);
+    // The CLI resolves env references from the environment of the person running it.
+    const report = await runConfig(
+      { db, config, temporal: temporal?.client },
+      { files },
+      { ...options, env: process.env },
+    );
     for (const line of formatReport(report)) process.stdout.write(`${line}\n`);
     const verdict = !report.ok
       ? 'invalid: nothing was changed'

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { runConfig } from '../../config';
+import { envReferences, runConfig, type ConfigInput } from '../../config';
+import { badRequest } from '../errors';
 import { jsonBody, responses } from '../openapi';
 import { createRouter, type ApiDeps } from '../router';
 
@@ -41,8 +42,16 @@ const routes = {
 /** Configuration as code over HTTP: the same checks and writes as `npm run config`. */
 export function configRoutes({ db, temporal, config }: ApiDeps) {
   const app = createRouter();
-  const inputOf = (body: { files?: { name: string; content: string }[]; objects?: unknown[] }) =>
-    body.files ? { files: body.files } : { objects: body.objects ?? [] };
+  // The server's environment is never read here: a reference is a 400 naming the field.
+  const inputOf = (body: {
+    files?: { name: string; content: string }[];
+    objects?: unknown[];
+  }): ConfigInput => {
+    const input = body.files ? { files: body.files } : { objects: body.objects ?? [] };
+    const refs = envReferences(input);
+    if (refs.length > 0) throw badRequest(refs.slice(0, 100));
+    return input;
+  };
 
   app.openapi(routes.validate, async (c) => {
     const body = c.req.valid('json');

@@ -1,6 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { swaggerUI } from '@hono/swagger-ui';
 import { bearerAuth } from 'hono/bearer-auth';
+import { docsPage } from './docs-page';
 import { handleError } from './errors';
 import { createRouter, type ApiDeps } from './router';
 import { appsRoutes } from './routes/apps';
@@ -19,6 +19,7 @@ export type { ApiDeps } from './router';
 
 /** Paths anyone may read: liveness, the OpenAPI document and its docs page. */
 const publicPaths = new Set(['/health', '/openapi.json', '/docs']);
+const isPublic = (path: string) => publicPaths.has(path) || path.startsWith('/docs/assets/');
 
 /** Builds the HTTP API. Every route but the public ones needs `Authorization: Bearer <apiKey>`. */
 export function createApp(deps: ApiDeps): OpenAPIHono {
@@ -29,7 +30,7 @@ export function createApp(deps: ApiDeps): OpenAPIHono {
   app.notFound((c) =>
     c.json({ error: { message: `no route for ${c.req.method} ${c.req.path}` } }, 404),
   );
-  app.use('*', (c, next) => (publicPaths.has(c.req.path) ? next() : auth(c, next)));
+  app.use('*', (c, next) => (isPublic(c.req.path) ? next() : auth(c, next)));
 
   app.get('/health', (c) => c.json({ ok: true }));
   app.route('/properties', propertiesRoutes(deps));
@@ -54,6 +55,6 @@ export function createApp(deps: ApiDeps): OpenAPIHono {
     info: { title: 'Outflow API', version: '0.1.0' },
     security: [{ bearer: [] }],
   });
-  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  app.route('/docs', docsPage());
   return app;
 }

@@ -13,11 +13,20 @@ export function connectorFor(type: string, path = 'type'): Connector {
   return connector;
 }
 
-/** Parses options with a connector's schema; a failure is a 400 with `options.<field>` paths. */
-export function parseOptions<T>(schema: ZodType<T>, options: unknown, path = 'options'): T {
+/**
+ * Parses options with a connector's schema; a failure is a 400 with `options.<field>` paths.
+ * Messages about secret options never quote the value.
+ */
+export function parseOptions<T>(
+  schema: ZodType<T>,
+  options: unknown,
+  secretKeys: string[] = [],
+  path = 'options',
+): T {
   const parsed = schema.safeParse(options);
   if (parsed.success) return parsed.data;
-  const issues = zodIssues(parsed.error, options).map((i) => ({
+  const isSecret = (at: readonly PropertyKey[]) => secretKeys.includes(String(at[0]));
+  const issues = zodIssues(parsed.error, options, isSecret).map((i) => ({
     ...i,
     path: i.path === '(body)' ? path : `${path}.${i.path}`,
   }));

@@ -52,10 +52,33 @@ export function handleError(error: Error, c: Context): Response {
       ...Object.fromEntries(res.headers),
     });
   }
-  // Only the error's class and message: SQL parameters could carry personal data.
   logger.error(
-    { err: { name: error.name, message: error.message }, method: c.req.method, path: c.req.path },
+    { err: safeFields(error), method: c.req.method, route: c.req.routePath },
     'request failed',
   );
   return c.json({ error: { message: 'internal error' } }, 500);
+}
+
+/**
+ * What an unexpected error may put in the log. Never its message: a driver's message quotes
+ * the SQL and its parameters (whole profiles), and even a parse error quotes its input. The
+ * name, the Postgres SQLSTATE and constraint, and the stack frames (without the first line,
+ * which repeats the message) say where it failed without saying about whom.
+ */
+export function safeFields(error: Error): Record<string, unknown> {
+  const names: string[] = [];
+  let code: string | undefined;
+  let constraint: string | undefined;
+  for (let e: unknown = error; e instanceof Error && names.length < 5; e = e.cause) {
+    names.push(e.name);
+    const pg = e as { code?: unknown; constraint_name?: unknown };
+    if (!code && typeof pg.code === 'string') code = pg.code;
+    if (!constraint && typeof pg.constraint_name === 'string') constraint = pg.constraint_name;
+  }
+  const frames = (error.stack ?? '')
+    .split('\n')
+    .filter((line) => /^\s+at /.test(line))
+    .slice(0, 5)
+    .map((line) => line.trim());
+  return { name: names.join(' < '), code, constraint, frames };
 }

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { ProfileProperties } from '../lib/domain';
-import type { PropertyDefinition } from '../lib/normalize';
+import { quote, type PropertyDefinition } from '../lib/normalize';
 import type { Db } from './client';
 import { queueProfiles, type QueuedChanges } from './outbox';
 import { recomputeRuleGroups } from './group-members';
@@ -27,7 +27,7 @@ export class UniqueValueError extends Error {
     readonly value: string,
     options?: { cause?: unknown },
   ) {
-    super(`another profile already has ${property} "${value}"`, options);
+    super(`another profile already has ${property} ${quote(value)}`, options);
   }
 }
 

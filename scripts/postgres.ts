@@ -47,6 +47,9 @@ export async function ensurePostgres(config: Config): Promise<RunningPostgres> {
     [
       ...['-D', clusterDir, '-p', String(port)],
       ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+      // Keep personal data out of the server log: no DETAIL lines (a unique violation quotes
+      // the email) and no failing statements with their values.
+      ...['-c', 'log_error_verbosity=terse', '-c', 'log_min_error_statement=panic'],
     ],
     {
       logFile,

@@ -81,7 +81,11 @@ export function appsRoutes({ db }: ApiDeps) {
   app.openapi(routes.create, async (c) => {
     const body = c.req.valid('json');
     const connector = connectorFor(body.type);
-    const options = parseOptions(connector.app.options, body.options) as Record<string, unknown>;
+    const options = parseOptions(
+      connector.app.options,
+      body.options,
+      connector.app.secretOptions,
+    ) as Record<string, unknown>;
     const id = body.id ?? newId('app');
     const [row] = await db
       .insert(apps)
@@ -110,6 +114,7 @@ export function appsRoutes({ db }: ApiDeps) {
         ? (parseOptions(
             connector.app.options,
             unmaskSecrets(body.options, current.options, connector.app.secretOptions),
+            connector.app.secretOptions,
           ) as Record<string, unknown>)
         : current.options;
       const [row] = await tx

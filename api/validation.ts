@@ -26,20 +26,37 @@ async function rawInput(c: Context, target: string): Promise<unknown> {
   return undefined;
 }
 
-/** Turns zod issues into messages that name the field and quote the bad value. */
-export function zodIssues(error: ZodError, input: unknown): Issue[] {
+/** How a bad value is shown: arrays by their size, everything else quoted (and capped). */
+function shown(value: unknown, path: readonly PropertyKey[]): string {
+  if (!Array.isArray(value)) return quote(value);
+  const last = path[path.length - 1];
+  const noun = typeof last === 'string' ? last : 'items';
+  return `${value.length.toLocaleString('en-US')} ${noun}`;
+}
+
+/**
+ * Turns zod issues into messages that name the field and quote the bad value, once (a schema's
+ * own "got …" is replaced by ours, which is capped). `isSecret(path)` fields never show their
+ * value.
+ */
+export function zodIssues(
+  error: ZodError,
+  input: unknown,
+  isSecret: (path: readonly PropertyKey[]) => boolean = () => false,
+): Issue[] {
   return error.issues.map((issue) => {
     const value = valueAt(input, issue.path);
     const path = formatPath(issue.path) || '(body)';
     if (value === undefined && issue.code === 'invalid_type')
       return { path, message: 'is required' };
-    if (issue.code === 'invalid_type') {
-      return { path, message: `expected ${issue.expected}, got ${quote(value)}` };
-    }
     if (issue.code === 'unrecognized_keys') {
       return { path, message: `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}` };
     }
-    return { path, message: `${issue.message}, got ${quote(value)}` };
+    const secret = isSecret(issue.path);
+    const got = secret ? '' : `, got ${shown(value, issue.path)}`;
+    if (issue.code === 'invalid_type') return { path, message: `expected ${issue.expected}${got}` };
+    const own = issue.message.replace(/,? got [\s\S]*$/, '');
+    return { path, message: `${own}${got}` };
   });
 }
 

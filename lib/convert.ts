@@ -3,23 +3,14 @@ import type { MappingOptions, RemoteField, RemoteFieldType } from '../connectors
 
 /**
  * Which remote field types each property type may be sent to (Grouparoo §1.5, with `phone`
- * for its `phoneNumber`). Strings are accepted by every type, unparsed, as Grouparoo did.
+ * for its `phoneNumber`). Unlike Grouparoo, a string goes only to text-like fields: values are
+ * sent unparsed, so a string mapped to a number, boolean or date field would fail at the
+ * remote on every export. Declare the property with the right type instead.
  */
 const allowedTargets: Record<PropertyType, readonly RemoteFieldType[]> = {
   float: ['any', 'float', 'number', 'string'],
   integer: ['any', 'float', 'integer', 'number', 'string'],
-  string: [
-    'any',
-    'string',
-    'url',
-    'email',
-    'boolean',
-    'date',
-    'float',
-    'integer',
-    'number',
-    'phone',
-  ],
+  string: ['any', 'string', 'email', 'url', 'phone'],
   url: ['any', 'string', 'url'],
   email: ['any', 'string', 'email'],
   phone: ['any', 'string', 'phone'],

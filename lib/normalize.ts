@@ -21,14 +21,22 @@ export type NormalizeResult<T> = { ok: true; value: T } | { ok: false; message: 
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const phonePattern = /^\+?[0-9 ()-]*[0-9][0-9 ()-]*$/;
 
-/** Quotes a value the way error messages show it: strings in double quotes, others as JSON. */
+/** How much of a bad value a message quotes: enough to recognise it, not a whole payload. */
+const quoteLimit = 80;
+
+/**
+ * Quotes a value the way error messages show it: strings in double quotes, others as JSON,
+ * cut at ~80 characters with an ellipsis.
+ */
 export function quote(value: unknown): string {
   if (value === undefined) return 'nothing';
+  let text: string;
   try {
-    return JSON.stringify(value) ?? String(value);
+    text = JSON.stringify(value) ?? String(value);
   } catch {
-    return String(value);
+    text = String(value);
   }
+  return text.length <= quoteLimit ? text : `${text.slice(0, quoteLimit - 1)}…`;
 }
 
 function fail(expected: string, value: unknown): NormalizeResult<never> {
@@ -46,6 +54,10 @@ function toNumber(value: unknown): number | undefined {
 
 /** Normalises one non-empty scalar to `type`. */
 export function normalizeScalar(type: PropertyType, value: unknown): NormalizeResult<ScalarValue> {
+  // Postgres cannot store NUL in text or jsonb; refuse it here rather than fail the write.
+  if (typeof value === 'string' && value.includes('\u0000')) {
+    return { ok: false, message: 'must not contain NUL characters (\\u0000)' };
+  }
   switch (type) {
     case 'string':
       if (typeof value === 'string') return { ok: true, value };
@@ -54,7 +66,9 @@ export function normalizeScalar(type: PropertyType, value: unknown): NormalizeRe
       }
       return fail('a string', value);
     case 'email': {
-      const email = typeof value === 'string' ? value.trim() : '';
+      // Lower case: tools treat emails case-insensitively (Mailchimp hashes the lower-cased
+      // address), so `Ada@Example.COM` and `ada@example.com` are one unique value.
+      const email = typeof value === 'string' ? value.trim().toLowerCase() : '';
       return emailPattern.test(email) ? { ok: true, value: email } : fail('an email', value);
     }
     case 'integer': {

@@ -11,8 +11,16 @@ import { profiles } from '../../db/schema';
 import type { ProfileProperties } from '../../lib/domain';
 import { normalizeProperties, type PropertyDefinition } from '../../lib/normalize';
 import { badRequest, notFound, type Issue } from '../errors';
+import {
+  batchSummary,
+  namedUniqueError,
+  refuseDuplicateValues,
+  winningEntries,
+  type BatchEntry,
+} from '../profile-batch';
 import { idParams, idSchema, jsonBody, pageQuery, responses } from '../openapi';
 import { createRouter, type ApiDeps } from '../router';
+import { analyzeAfter, refreshStatistics } from '../statistics';
 import { notifyProfilesChanged } from '../temporal';
 
 const propertiesSchema = z.record(z.string(), z.unknown());
@@ -156,19 +164,24 @@ export function profilesRoutes({ db, temporal, config }: ApiDeps) {
 
   app.openapi(routes.batch, async (c) => {
     const { profiles: input } = c.req.valid('json');
-    const { changed, queued } = await write(async (_tx, defs) => {
+    let entries: BatchEntry[] = [];
+    const { changed, queued } = await write(async (tx, defs) => {
       const issues: Issue[] = [];
-      const rows = input.map((p, i) => {
-        const r = normalizeProperties(defs, p.properties, `profiles[${i}].properties`);
+      const all = input.map((p, index) => {
+        const r = normalizeProperties(defs, p.properties, `profiles[${index}].properties`);
         issues.push(...r.issues);
-        return { id: p.id, properties: r.properties };
+        return { index, id: p.id, properties: r.properties };
       });
       if (issues.length > 0) throw badRequest(issues.slice(0, 100));
-      return rows;
+      entries = winningEntries(all);
+      await refuseDuplicateValues(tx, entries);
+      return entries;
+    }).catch((error: unknown) => {
+      throw namedUniqueError(error, entries);
     });
     await notify(queued);
-    const received = new Set(input.map((p) => p.id)).size;
-    return c.json({ received, changed: changed.length, unchanged: received - changed.length }, 200);
+    if (changed.length >= analyzeAfter) await refreshStatistics(db);
+    return c.json(batchSummary(input.length, entries.length, changed.length), 200);
   });
 
   app.openapi(routes.list, async (c) => {

@@ -119,3 +119,11 @@ export async function queueGroupChanges(
     cross join unnest(${sql.param(profileIds)}::text[]) as u(id)`);
   return rows;
 }
+
+/** Drops everything a deleted destination still had queued: nothing more goes there. */
+export async function dropQueue(tx: Executor, destinationId: string): Promise<number> {
+  const rows = await tx.execute(
+    sql`delete from destination_changes where destination_id = ${destinationId} returning 1`,
+  );
+  return rows.length;
+}

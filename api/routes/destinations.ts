@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
-import { queueCollection, queuePresent } from '../../db/outbox';
-import { createRun, newRunId, sealRun, supersedeRuns } from '../../db/runs';
-import { apps, destinations } from '../../db/schema';
+import { dropQueue, queueCollection, queuePresent } from '../../db/outbox';
+import { createRun, endRun, newRunId, sealRun, supersedeRuns } from '../../db/runs';
+import { apps, destinations, syncRuns } from '../../db/schema';
 import { collectionTypes, exportStates, syncModes } from '../../lib/domain';
 import { destinationWorkflowId } from '../../workflows/definitions';
 import { connectorFor } from '../connector-options';
@@ -10,6 +10,7 @@ import { checkDefinition, type DestinationDefinition } from '../destination-defi
 import { conflict, notFound } from '../errors';
 import { idParams, idSchema, jsonBody, newId, responses } from '../openapi';
 import { createRouter, type ApiDeps } from '../router';
+import { sameValue } from '../same-value';
 import { notifyDestinationDeleted, sendSettings, startDestinationWorkflow } from '../temporal';
 
 const fields = {
@@ -169,7 +170,7 @@ export function destinationsRoutes({ db, temporal, config }: ApiDeps) {
   app.openapi(routes.patch, async (c) => {
     const { id } = c.req.valid('param');
     const { settings, ...body } = c.req.valid('json');
-    const { row, type, reevaluate } = await db.transaction(async (tx) => {
+    const { row, type, reevaluate, settingsChanged } = await db.transaction(async (tx) => {
       const [current] = await tx
         .select()
         .from(destinations)
@@ -182,17 +183,17 @@ export function destinationsRoutes({ db, temporal, config }: ApiDeps) {
         next.groupId = null;
       const { type, ...def } = await checkDefinition(tx, id, next);
       const changed = Object.entries(definitionKeys).filter(
-        ([k]) =>
-          JSON.stringify(def[k as keyof typeof def] ?? null) !==
-          JSON.stringify(current[k as keyof typeof current] ?? null),
+        ([k]) => !sameValue(def[k as keyof typeof def], current[k as keyof typeof current]),
       );
       const reevaluate = changed.length > 0;
+      const nextSettings = settings ? { ...current.settings, ...settings } : current.settings;
+      const settingsChanged = !sameValue(nextSettings, current.settings);
       const [row] = await tx
         .update(destinations)
         .set({
           ...def,
           name: body.name ?? current.name,
-          settings: settings ? { ...current.settings, ...settings } : current.settings,
+          settings: nextSettings,
           updatedAt: new Date(),
           ...(reevaluate ? { configVersion: sql`${destinations.configVersion} + 1` } : {}),
         })
@@ -217,21 +218,33 @@ export function destinationsRoutes({ db, temporal, config }: ApiDeps) {
         await queuePresent(tx, id, runId);
         await sealRun(tx, runId);
       }
-      return { row: row!, type, reevaluate };
+      return { row: row!, type, reevaluate, settingsChanged };
     });
     const ref = { id, name: row.name, type };
     if (reevaluate) await startDestinationWorkflow(temporal, taskQueue, ref);
-    if (settings) await sendSettings(temporal, taskQueue, ref, row.settings);
+    if (settingsChanged) await sendSettings(temporal, taskQueue, ref, row.settings);
     return c.json(view(row), 200);
   });
 
   app.openapi(routes.remove, async (c) => {
     const { id } = c.req.valid('param');
-    const [row] = await db
-      .update(destinations)
-      .set({ deletedAt: new Date(), updatedAt: new Date() })
-      .where(and(eq(destinations.id, id), isNull(destinations.deletedAt)))
-      .returning({ id: destinations.id });
+    const row = await db.transaction(async (tx) => {
+      const [deleted] = await tx
+        .update(destinations)
+        .set({ deletedAt: new Date(), updatedAt: new Date() })
+        .where(and(eq(destinations.id, id), isNull(destinations.deletedAt)))
+        .returning({ id: destinations.id });
+      if (!deleted) return undefined;
+      // Runs end first, counted while their rows still say what was left; then the queue
+      // goes, so `changesWaiting` drops to 0. The remote keeps what it received.
+      const running = await tx
+        .select()
+        .from(syncRuns)
+        .where(and(eq(syncRuns.destinationId, id), eq(syncRuns.state, 'running')));
+      for (const run of running) await endRun(tx, run, 'failed', 'the destination was deleted');
+      await dropQueue(tx, id);
+      return deleted;
+    });
     if (!row)
       await load(id); // 404 when unknown; deleting twice is fine
     else await notifyDestinationDeleted(temporal, id);

@@ -10,6 +10,7 @@ import { badRequest, conflict, notFound } from '../errors';
 import { rulesSchema, validateRules } from '../group-rules';
 import { idParams, idSchema, jsonBody, newId, pageQuery, responses } from '../openapi';
 import { createRouter, type ApiDeps } from '../router';
+import { sameValue } from '../same-value';
 import { notifyProfilesChanged, startDestinationWorkflow } from '../temporal';
 
 const nameSchema = z.string().trim().min(1).max(191);
@@ -152,10 +153,9 @@ export function groupsRoutes({ db, temporal, config }: ApiDeps) {
         .set({ ...body, ...(body.rules ? { rules: checked.rules } : {}), updatedAt: new Date() })
         .where(eq(groups.id, id))
         .returning();
-      const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
       const recompute =
         row!.kind === 'rules' &&
-        !(same(row!.rules, current.rules) && row!.matchType === current.matchType);
+        !(sameValue(row!.rules, current.rules) && row!.matchType === current.matchType);
       if (!recompute) return { group: await view(tx, row!), refs: [] };
       // Every profile is re-evaluated in SQL; only destinations that can see this group
       // get the movers queued, and are woken once to read their outbox.

@@ -105,6 +105,23 @@ describe('exportBatch', () => {
     expect(await outboxOf(db, destinationId)).toHaveLength(0);
   });
 
+  it('counts a refused request as an attempt, and sets an error level only once failed', async () => {
+    const { remote, destinationId, id } = await setUp();
+    remote.failures.set(id, { status: 'retry', times: 1, retryAfterMs: 60_000 });
+    await exportBatch({ destinationId, profileIds: [id] });
+    const [waiting] = await exportsOf(db, destinationId, id);
+    expect(waiting).toMatchObject({ state: 'pending', attempts: 1, errorLevel: null });
+    expect(waiting!.errorMessage).toBe('remote busy');
+
+    const refused = uid('prf');
+    await upsertProfile(db, refused, values({ email: `${refused}@x.io` }));
+    await queue(db, destinationId, [refused]);
+    remote.failures.set(refused, { status: 'failed', message: 'invalid email address' });
+    await exportBatch({ destinationId, profileIds: [refused] });
+    const [row] = await exportsOf(db, destinationId, refused);
+    expect(row).toMatchObject({ state: 'failed', attempts: 1, errorLevel: 'error' });
+  });
+
   it('gives up as failed after ten counted attempts', async () => {
     const { remote, destinationId, id } = await setUp();
     remote.failures.set(id, { status: 'retry', times: 100 });

@@ -25,12 +25,25 @@ const program = new Command('import-demo')
   )
   .parse();
 
+class MissingApiKey extends Error {
+  override name = 'MissingApiKey';
+}
+
+/** The key `npm start` wrote; without it, say how to give one rather than show an ENOENT. */
+async function keyOfLocalStart(): Promise<string> {
+  const file = path.join(path.resolve(config.OUTFLOW_DATA_DIR), 'api-key');
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch {
+    throw new MissingApiKey(
+      `no API key: pass --api-key or set OUTFLOW_API_KEY (npm start writes ${file})`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
   const opts = program.opts<{ apiUrl: string; apiKey?: string; databaseUrl: string }>();
-  const apiKey =
-    opts.apiKey ??
-    config.OUTFLOW_API_KEY ??
-    (await readFile(path.join(config.OUTFLOW_DATA_DIR, 'api-key'), 'utf8')).trim();
+  const apiKey = opts.apiKey ?? config.OUTFLOW_API_KEY ?? (await keyOfLocalStart());
   const api = apiClient(opts.apiUrl, apiKey);
   const targetUrl = await ensureDemoTarget(opts.databaseUrl);
   await setUpDemo(api, targetUrl);
@@ -43,6 +56,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  logger.error({ err }, 'demo import failed');
+  if (err instanceof MissingApiKey) logger.error(err.message);
+  else logger.error({ err }, 'demo import failed');
   process.exit(1);
 });

@@ -6,6 +6,7 @@ import { testDb } from '../helpers/db';
 import {
   createGroup,
   ensureProperties,
+  exportsOf,
   keys,
   outboxOf,
   queue,
@@ -173,7 +174,7 @@ describe('sync runs', () => {
 
     await call('POST', `/destinations/${destinationId}/resume`);
     await eventually(async () => (await outboxOf(db, destinationId)).length === 0);
-    const rows = await db.select().from(exports).where(eq(exports.profileId, ids[0]!));
+    const rows = await exportsOf(db, destinationId, ids[0]!);
     expect(rows.at(-1)).toMatchObject({ state: 'complete', runId: null });
   });
 });

@@ -61,10 +61,62 @@ export interface ExportBatchResult {
   retry: { profileId: string; notBefore: number }[];
 }
 
+/** What a planned batch will send, by operation; what needs no sending is already done. */
+export interface PlanBatchResult {
+  create: number;
+  update: number;
+  delete: number;
+  /** exports waiting on a remote job (SendGrid), whose job is checked instead */
+  jobChecks: number;
+  unchanged: number;
+  skipped: number;
+  failed: number;
+  canceled: number;
+}
+
+const emptyPlan: PlanBatchResult = {
+  create: 0,
+  update: 0,
+  delete: 0,
+  jobChecks: 0,
+  unchanged: 0,
+  skipped: 0,
+  failed: 0,
+  canceled: 0,
+};
+
 // Used when a worker does not know the destination's type yet; exportBatch will then retry.
 const fallbackLimits = { maxBatchSize: 100, maxConcurrency: 1 };
 
 export function createActivities({ db, retryBaseMs = 1000 }: ActivityDeps) {
+  /**
+   * Notes the profiles' queued changes, then plans each against its baseline and records
+   * the export rows. Planning again is harmless: a row with the same content is reused, and a
+   * profile whose queue was already cleared is skipped. Null when the destination is gone.
+   */
+  async function plan(destinationId: string, profileIds: string[], force: boolean) {
+    const ids = [...new Set(profileIds)];
+    // Noted before reading anything: changes committed after this point stay queued.
+    const noted = await noteOutbox(db, destinationId, ids);
+    const row = await loadDestination(db, destinationId);
+    if (!row || row.destination.deletedAt !== null) {
+      log.info('destination gone, batch ignored', { destinationId, profiles: ids.length });
+      return null;
+    }
+    const context = await loadExportContext(db, row.destination, row.app);
+    const states = await loadProfileStates(db, row.destination, ids);
+    const retried = await loadRetried(db, destinationId, [...noted.values()]);
+    const prepared = await prepareBatch(db, {
+      destination: row.destination,
+      ...context,
+      states,
+      noted,
+      retried,
+      force,
+    });
+    return { row, context, noted, prepared };
+  }
+
   return {
     async describeDestination({
       destinationId,
@@ -123,6 +175,25 @@ export function createActivities({ db, retryBaseMs = 1000 }: ActivityDeps) {
     cancelSyncRun: ({ runId, reason }: { runId: string; reason: string }) =>
       cancelSyncRun(db, runId, reason),
 
+    /**
+     * Plans a batch without sending: records what each profile needs (the export rows), so
+     * the workflow can name the batch's creates, updates and deletes before it sends them.
+     * Profiles with nothing to send are finished here; `exportBatch` picks up the rest.
+     */
+    async planBatch({ destinationId, profileIds }: ExportBatchInput): Promise<PlanBatchResult> {
+      const planned = await plan(destinationId, profileIds, false);
+      if (!planned) return { ...emptyPlan, skipped: new Set(profileIds).size };
+      const { toSend, unchanged, skipped, failed, canceled } = planned.prepared;
+      const result = { ...emptyPlan, unchanged, skipped, failed, canceled };
+      for (const change of toSend) {
+        if (change.remoteJobId !== null) result.jobChecks++;
+        else if (change.kind === 'created') result.create++;
+        else if (change.kind === 'updated') result.update++;
+        else result.delete++;
+      }
+      return result;
+    },
+
     async exportBatch({
       destinationId,
       profileIds,
@@ -138,29 +209,12 @@ export function createActivities({ db, retryBaseMs = 1000 }: ActivityDeps) {
         canceled: 0,
         retry: [],
       };
-      const ids = [...new Set(profileIds)];
-      // Noted before reading anything: changes committed after this point stay queued.
-      const noted = await noteOutbox(db, destinationId, ids);
-      const row = await loadDestination(db, destinationId);
-      if (!row || row.destination.deletedAt !== null) {
-        log.info('destination gone, batch ignored', { destinationId, profiles: ids.length });
-        return { ...result, skipped: ids.length };
-      }
-      const { destination, app } = row;
-      const context = await loadExportContext(db, destination, app);
-      const states = await loadProfileStates(db, destination, ids);
-      const retried = await loadRetried(db, destinationId, [...noted.values()]);
-      const prepared = await prepareBatch(db, {
-        destination,
-        ...context,
-        states,
-        noted,
-        retried,
-        force,
-      });
+      const planned = await plan(destinationId, profileIds, force);
+      if (!planned) return { ...result, skipped: new Set(profileIds).size };
+      const { row, context, noted, prepared } = planned;
       const sent = await sendChanges(db, {
-        destination,
-        app,
+        destination: row.destination,
+        app: row.app,
         connector: context.connector,
         changes: prepared.toSend,
         noted,

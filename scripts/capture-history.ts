@@ -1,10 +1,11 @@
-import { mkdir, mkdtemp, chmod, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, chmod, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection, type WorkflowHandleWithSignaledRunId } from '@temporalio/client';
+import { Command } from 'commander';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { eq } from 'drizzle-orm';
@@ -28,10 +29,11 @@ import { freePort, sleep } from './processes';
 import { startTemporal } from './temporal';
 
 /**
- * `npm run capture-fixtures`: runs the destination workflow through small real scenarios on
- * servers of its own (temporary folder) and saves their histories as JSON into
- * `test/fixtures/histories/`, which `test/workflows/replay.test.ts` replays. Recapture after a
- * deliberate, `patched()`-guarded workflow change; never hand-edit a fixture.
+ * `npm run capture-fixtures -- --label <change>`: runs the destination workflow through small
+ * real scenarios on servers of its own (temporary folder) and saves their histories as JSON into
+ * `test/fixtures/histories/<scenario>.<change>.json`, which `test/workflows/replay.test.ts`
+ * replays. Capture after a deliberate, `patched()`-guarded workflow change, under the change's
+ * name: older fixtures stand for workflows still running and are never overwritten or edited.
  */
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -58,6 +60,15 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
     await sleep(100);
   }
+}
+
+const { label } = new Command('capture-fixtures')
+  .description('capture workflow histories from real runs as replay fixtures')
+  .requiredOption('--label <change>', 'name of the workflow change these histories follow')
+  .parse()
+  .opts<{ label: string }>();
+if (!/^[a-z0-9-]+$/.test(label)) {
+  throw new Error(`--label: use lower-case letters, digits and dashes, got "${label}"`);
 }
 
 async function main(): Promise<void> {
@@ -183,7 +194,13 @@ class Scenario {
     const handle = this.client.workflow.getHandle(destinationWorkflowId(id), runId);
     const history = await handle.fetchHistory();
     await mkdir(outDir, { recursive: true });
-    const file = path.join(outDir, `${name}.json`);
+    const file = path.join(outDir, `${name}.${label}.json`);
+    const exists = await access(file).then(
+      () => true,
+      () => false,
+    );
+    if (exists)
+      throw new Error(`${file} exists: fixtures are never replaced; choose a new --label`);
     await writeFile(file, `${historyToJSON(history)}\n`);
     logger.info({ file, events: history.events?.length }, 'history saved');
   }

@@ -3,6 +3,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -29,7 +30,16 @@ import { ExportQueue } from './export-queue';
 import { historyFull, historyLimits, maxCarriedProfileIds } from './history-limits';
 import { OutboxSchedule } from './outbox-schedule';
 import { forgetEndedRuns, startRunWorkflows } from './run-children';
-import { batchLine, exportSummary, retryRunSummary } from './summaries';
+import {
+  batchLine,
+  exportSummary,
+  legacyExportSummary,
+  mergeResults,
+  planOnlyResult,
+  planSummary,
+  retryRunSummary,
+  toSendCount,
+} from './summaries';
 import { WakeTimer } from './wake-timer';
 
 // Reads of the destination and the outbox are small queries: fail fast, retry often.
@@ -37,6 +47,17 @@ const { describeDestination, readOutbox, retryExports } = proxyActivities<Activi
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
+
+// Planning reads our database and, for tools that list their fields, the tool itself; so it
+// is an ordinary activity, not a local one that would hold the workflow task (and a worker's
+// shutdown) while a tool is down.
+const { planBatch } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/** Marks histories whose batches are planned before they are exported. */
+const planBeforeExportPatch = 'plan-before-export';
 
 // A batch may wait on a slow remote; heartbeats between chunks tell a stuck one from a slow one.
 // Unlimited attempts: the activity is idempotent and the outbox keeps the work meanwhile.
@@ -202,10 +223,7 @@ export async function destinationWorkflow(
   const runBatch = (profileIds: string[]) => {
     let retries: ExportBatchResult['retry'] = [];
     batchesThisRun++;
-    const batch = exportBatch
-      .executeWithOptions({ summary: exportSummary(profileIds.length) }, [
-        { destinationId, profileIds },
-      ])
+    const batch = exportProfiles(profileIds)
       .then(
         (result: ExportBatchResult) => {
           retries = result.retry;
@@ -229,6 +247,25 @@ export async function destinationWorkflow(
       });
     running.add(batch);
   };
+
+  // A batch is planned first, so its export activity can say in the UI what it sends ("export
+  // 100 profiles: 3 create, 90 update, 7 delete"); a batch with nothing to send ends there.
+  // Runs recorded before this existed exported in one activity, and replay that way.
+  async function exportProfiles(profileIds: string[]): Promise<ExportBatchResult> {
+    if (!patched(planBeforeExportPatch)) {
+      return exportBatch.executeWithOptions({ summary: legacyExportSummary(profileIds.length) }, [
+        { destinationId, profileIds },
+      ]);
+    }
+    const plan = await planBatch.executeWithOptions({ summary: planSummary(profileIds.length) }, [
+      { destinationId, profileIds },
+    ]);
+    if (toSendCount(plan) === 0) return { ...planOnlyResult(plan), retry: [] };
+    const sent = await exportBatch.executeWithOptions({ summary: exportSummary(plan) }, [
+      { destinationId, profileIds },
+    ]);
+    return mergeResults(plan, sent);
+  }
 
   const catchUp = async (byTimer: boolean) => {
     outbox.requested = false;

@@ -27,6 +27,8 @@ export default defineConfig(
     rules: { 'no-console': 'off' },
   },
   {
+    // An allow-list: workflows import the workflow SDK, each other and pure modules of lib/;
+    // anything else only as a type.
     files: ['workflows/**'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
@@ -35,15 +37,20 @@ export default defineConfig(
           paths: builtinModules.map((name) => ({ name, message: sandboxMessage })),
           patterns: [
             { regex: '^node:', message: sandboxMessage },
-            { regex: '^(postgres|drizzle-orm[^/]*)(/|$)', message: sandboxMessage },
             {
-              regex: '^@temporalio/(client|worker|activity)(/|$)',
-              message: 'workflows use @temporalio/workflow and @temporalio/common only',
+              regex: '^(?!\\.|@temporalio/(workflow|common)(/|$))',
+              allowTypeImports: true,
+              message: `workflows import @temporalio/workflow and @temporalio/common only (\`import type\` is fine)`,
             },
             {
-              regex: '^(\\.\\./)+(db|api|activities|connectors)(/|$)',
+              regex: '^(\\.\\./)+(?!lib/)',
               allowTypeImports: true,
               message: `${sandboxMessage} (\`import type\` is fine)`,
+            },
+            {
+              // The modules of lib/ that read the environment or write logs.
+              regex: '^(\\.\\./)+lib/(config|logger)$',
+              message: `${sandboxMessage}; use the workflow logger`,
             },
           ],
         },

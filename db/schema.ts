@@ -32,6 +32,8 @@ export type SyncRunState = (typeof syncRunStates)[number];
 export interface DestinationSettings {
   concurrency?: number;
   batchSize?: number;
+  /** profiles exported per second at most, on average; null or absent: no limit */
+  maxProfilesPerSecond?: number | null;
   autoRetry?: { maxTimes: number; afterMs: number };
 }
 

@@ -80,6 +80,7 @@ export interface DestinationWorkflowStatus {
   paused: boolean;
   concurrency: number;
   batchSize: number;
+  maxProfilesPerSecond: number | null;
 }
 
 export const statusQuery = defineQuery<DestinationWorkflowStatus>('status');
@@ -92,6 +93,8 @@ export interface ControlState {
   paused: boolean;
   concurrency: number;
   batchSize: number;
+  /** the rate limit in force, profiles a second; null: none */
+  maxProfilesPerSecond: number | null;
   pendingProfiles: number;
   inFlightProfiles: number;
 }
@@ -150,6 +153,9 @@ export function validateSettings(settings: LiveSettings): void {
   };
   positive('concurrency', settings.concurrency);
   positive('batchSize', settings.batchSize);
+  const rate = settings.maxProfilesPerSecond;
+  if (rate !== undefined && rate !== null && !(Number.isFinite(rate) && rate > 0))
+    throw new Error(`maxProfilesPerSecond must be a positive number or null, got ${rate}`);
 }
 
 export const syncRunWorkflowType = 'syncRunWorkflow';

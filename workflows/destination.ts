@@ -29,6 +29,7 @@ import {
 import { ExportQueue } from './export-queue';
 import { historyFull, historyLimits, maxCarriedProfileIds } from './history-limits';
 import { OutboxSchedule } from './outbox-schedule';
+import { Pacer } from './pacer';
 import { forgetEndedRuns, startRunWorkflows } from './run-children';
 import {
   batchLine,
@@ -91,6 +92,7 @@ export async function destinationWorkflow(
   const startedRuns = new Set(input.startedRunIds ?? []);
   const wake = new WakeTimer();
   const outbox = new OutboxSchedule(catchUpIntervalMs, maxCatchUpIntervalMs, Date.now());
+  const pacer = new Pacer();
   let autoRetryDue = true;
   let deleting = false;
   let paused = input.paused ?? false;
@@ -112,11 +114,13 @@ export async function destinationWorkflow(
     batchSize = Math.max(1, size);
     const wanted = settings.concurrency ?? input.concurrency ?? 2;
     concurrency = Math.max(1, Math.min(wanted, limits.maxConcurrency));
+    pacer.setRate(settings.maxProfilesPerSecond);
   };
   const control = (): ControlState => ({
     paused,
     concurrency,
     batchSize,
+    maxProfilesPerSecond: pacer.rate,
     pendingProfiles: queue.pendingCount,
     inFlightProfiles: queue.inFlightCount,
   });
@@ -144,6 +148,7 @@ export async function destinationWorkflow(
     paused,
     concurrency,
     batchSize,
+    maxProfilesPerSecond: pacer.rate,
   }));
   setHandler(pauseUpdate, async () => {
     noteActivity();
@@ -214,7 +219,9 @@ export async function destinationWorkflow(
     setCurrentDetails(
       `${paused ? 'PAUSED' : 'running'} · ${queue.pendingCount}${outbox.moreWaiting ? '+' : ''} ` +
         `changes waiting · ${queue.inFlightCount} exporting · ${queue.retryingCount} retrying · ` +
-        `concurrency ${concurrency}, batch ${batchSize} · last batch: ${lastBatch}`,
+        `concurrency ${concurrency}, batch ${batchSize}` +
+        (pacer.rate === null ? '' : `, at most ${pacer.rate} profiles/s`) +
+        ` · last batch: ${lastBatch}`,
     );
   }
 
@@ -309,8 +316,15 @@ export async function destinationWorkflow(
     queue.releaseDueRetries(Date.now());
     showDetails();
 
-    if (paused || queue.readyCount === 0 || running.size >= concurrency) {
-      wake.wakeBy(Math.min(outbox.nextCatchUp, queue.nextRetryAt));
+    // The rate limit holds the next batch back until the last one's share of time has passed.
+    const pacedUntil = pacer.notBefore > Date.now() ? pacer.notBefore : Infinity;
+    if (
+      paused ||
+      queue.readyCount === 0 ||
+      running.size >= concurrency ||
+      pacedUntil !== Infinity
+    ) {
+      wake.wakeBy(Math.min(outbox.nextCatchUp, queue.nextRetryAt, pacedUntil));
       const before = {
         ready: queue.readyCount,
         running: running.size,
@@ -333,13 +347,17 @@ export async function destinationWorkflow(
     }
 
     // Wait a short window so a burst of signals becomes one batch, not one batch per signal.
-    if (queue.readyCount < batchSize) {
-      await condition(() => deleting || paused || queue.readyCount >= batchSize, batchWindowMs);
+    const size = pacer.batchCap(batchSize);
+    if (queue.readyCount < size) {
+      await condition(() => deleting || paused || queue.readyCount >= size, batchWindowMs);
       if (deleting) break;
       if (paused) continue;
     }
     for (let free = concurrency - running.size; free > 0 && queue.readyCount > 0; free--) {
-      runBatch(queue.take(batchSize));
+      if (pacer.notBefore > Date.now()) break;
+      const profileIds = queue.take(size);
+      pacer.started(profileIds.length, Date.now());
+      runBatch(profileIds);
     }
   }
 

@@ -39,6 +39,8 @@ const { appId: _appId, ...editable } = fields;
 const settingsBody = z.strictObject({
   concurrency: z.number().int().min(1).max(64).optional(),
   batchSize: z.number().int().min(1).max(10_000).optional(),
+  /** null lifts the limit */
+  maxProfilesPerSecond: z.number().positive().max(1_000_000).nullable().optional(),
   autoRetry: z
     .strictObject({
       maxTimes: z.number().int().min(0).max(100),

@@ -92,6 +92,46 @@ describe('live control of a destination', () => {
     expect(remote.batches.flat()).toHaveLength(5);
   });
 
+  it('holds exports to the rate limit, and lifts it without a restart', async () => {
+    const remote = createTestConnector();
+    const { destinationId, handle } = await runningDestination(db, tw, { type: remote.type });
+    const res = await call('PATCH', `/destinations/${destinationId}`, {
+      settings: { maxProfilesPerSecond: 4 },
+    });
+    expect(res.body.settings).toEqual({ maxProfilesPerSecond: 4 });
+    expect(await handle.query(statusQuery)).toMatchObject({ maxProfilesPerSecond: 4 });
+
+    const ids = await queued(destinationId, 12);
+    await eventually(async () => (await outboxOf(db, destinationId, ids)).length === 0);
+    expect(remote.batches.map((b) => b.length)).toEqual([4, 4, 4]);
+    // Scheduled by the workflow a second's worth of profiles apart, or more.
+    const history = await handle.fetchHistory();
+    const scheduledAt = (history.events ?? [])
+      .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'exportBatch')
+      .map((e) => Number(e.eventTime!.seconds) * 1000 + e.eventTime!.nanos! / 1e6);
+    expect(scheduledAt).toHaveLength(3);
+    expect(scheduledAt[2]! - scheduledAt[0]!).toBeGreaterThanOrEqual(2000);
+
+    const lifted = await call('PATCH', `/destinations/${destinationId}`, {
+      settings: { maxProfilesPerSecond: null },
+    });
+    expect(lifted.body.settings).toEqual({ maxProfilesPerSecond: null });
+    expect(await handle.query(statusQuery)).toMatchObject({ maxProfilesPerSecond: null });
+    const more = await queued(destinationId, 12);
+    await eventually(async () => (await outboxOf(db, destinationId, more)).length === 0);
+    expect(remote.batches.slice(3).map((b) => b.length)).toEqual([12]);
+  });
+
+  it('refuses a rate limit that is not a positive number, naming the field', async () => {
+    const remote = createTestConnector();
+    const { destinationId } = await runningDestination(db, tw, { type: remote.type });
+    const res = await call('PATCH', `/destinations/${destinationId}`, {
+      settings: { maxProfilesPerSecond: 0 },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/settings\.maxProfilesPerSecond/);
+  });
+
   it('retries transient failures automatically, but not permanent ones', async () => {
     const remote = createTestConnector();
     const { destinationId } = await runningDestination(db, tw, { type: remote.type });

@@ -25,6 +25,8 @@ const envSchema = z.object({
         'outflow',
       ),
     ),
+  // Chromium for the operator's guide screenshots (scripts/guide-screenshots.ts).
+  OUTFLOW_CHROMIUM: z.string().default('/usr/bin/chromium'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   // gRPC port of the dev server we start.
   TEMPORAL_PORT: z.coerce.number().int().positive().default(7233),

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { logger } from '../lib/logger';
 import { UniqueValueError } from '../db/profiles';
+import { RemoteUnavailableError } from '../connectors/types';
 
 /** One field-level problem in a rejected request. */
 export interface Issue {
@@ -45,6 +46,14 @@ export function handleError(error: Error, c: Context): Response {
   }
   if (error instanceof UniqueValueError) {
     return c.json({ error: { message: error.message } }, 409);
+  }
+  if (error instanceof RemoteUnavailableError) {
+    // The tool could not be asked (down, rate-limited): its message names the tool and why,
+    // never data; the client may try again, after the delay the tool asked for if it did.
+    const retryAfter =
+      error.retryAfterMs === undefined ? undefined : Math.ceil(error.retryAfterMs / 1000);
+    const headers = retryAfter === undefined ? undefined : { 'Retry-After': String(retryAfter) };
+    return c.json({ error: { message: error.message } }, 502, headers);
   }
   if (error instanceof HTTPException) {
     const res = error.getResponse();

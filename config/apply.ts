@@ -154,6 +154,11 @@ export async function applyDeclarations(
       for (const d of declarations.filter((x) => x.kind === kind)) {
         const entry: PlanEntry = { kind, id: d.id, action: 'unchanged', source: d.source };
         entries.push(entry);
+        const blocked = invalidReference(d, entries);
+        if (blocked) {
+          Object.assign(entry, { action: 'error', message: blocked });
+          continue;
+        }
         const stored = (await storedRow(tx, kind, d.id)) as Record<string, unknown> | undefined;
         const step = stepFor(d, stored);
         if (step === 'same') continue;
@@ -219,4 +224,22 @@ export async function applyDeclarations(
     }
   }
   return { entries, committed };
+}
+
+/**
+ * Names the declared app or group a destination needs that is itself invalid, so the plan
+ * points at the cause rather than saying the app "does not exist".
+ */
+function invalidReference(d: Declaration, entries: PlanEntry[]): string | undefined {
+  if (d.kind !== 'destination') return undefined;
+  const failed = (kind: Kind, id: unknown) =>
+    entries.some((e) => e.kind === kind && e.id === id && e.action === 'error');
+  const { appId, groupId, groupMapping } = d.body;
+  if (failed('app', appId)) return `appId: app "${String(appId)}" is declared but invalid`;
+  if (failed('group', groupId))
+    return `groupId: group "${String(groupId)}" is declared but invalid`;
+  const mapped = Object.keys((groupMapping ?? {}) as Record<string, unknown>);
+  const group = mapped.find((id) => failed('group', id));
+  if (group) return `groupMapping.${group}: group "${group}" is declared but invalid`;
+  return undefined;
 }

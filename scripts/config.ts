@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { Command } from 'commander';
+import { sql } from 'drizzle-orm';
 import '../connectors/builtin';
 import { formatReport, runConfig, type RunOptions } from '../config';
 import { readConfigDir } from '../config/sources';
@@ -7,12 +8,14 @@ import { createDb } from '../db/client';
 import { runMigrations } from '../db/migrate';
 import { loadConfig } from '../lib/config';
 import { logger } from '../lib/logger';
-import { localDatabaseUrl } from './local-database';
+import { databaseLocation, localDatabaseUrl } from './local-database';
 
 /**
- * `npm run config -- validate <dir>` and `npm run config -- apply <dir> [--prune] [--dry-run]`:
- * configuration as code against Outflow's database, through the API's own write paths.
- * Prints one line per object; exits 1 when anything is invalid (then nothing changed).
+ * `npm run config -- validate <dir...>` and `npm run config -- apply <dir...> [--prune]
+ * [--dry-run]`: configuration as code against Outflow's database, through the API's own write
+ * paths. Several directories are read as one configuration (e.g. Grouparoo's files plus one of
+ * your own with the apps they refer to). Prints one line per object; exits 1 when anything is
+ * invalid (then nothing changed).
  */
 const config = loadConfig();
 const defaultDatabase = localDatabaseUrl(config);
@@ -36,11 +39,29 @@ async function connectTemporal(
 }
 
 async function run(
-  dir: string,
+  dirs: string[],
   options: RunOptions & { databaseUrl: string; temporalAddress: string },
 ) {
-  const files = await readConfigDir(dir);
+  // Names stay relative to their directory, prefixed by it when there are several.
+  const files = (
+    await Promise.all(
+      dirs.map(async (dir) =>
+        (await readConfigDir(dir)).map((f) =>
+          dirs.length === 1 ? f : { ...f, name: `${dir}/${f.name}` },
+        ),
+      ),
+    )
+  ).flat();
   const { db, close } = createDb(options.databaseUrl);
+  try {
+    await db.execute(sql`select 1`);
+  } catch {
+    await close();
+    throw new Error(
+      `cannot reach Outflow's database at ${databaseLocation(options.databaseUrl)}: ` +
+        'start Outflow (npm start), or give --database-url or DATABASE_URL',
+    );
+  }
   // A database that was never started by `npm start` (or is one release behind) still works.
   await runMigrations(db);
   const temporal =
@@ -81,25 +102,25 @@ const shared = (cmd: Command) =>
     );
 
 shared(
-  program.command('validate <dir>').description('check every object without changing anything'),
-).action((dir: string, opts: { databaseUrl: string; temporalAddress: string }) =>
-  run(dir, { mode: 'validate', ...opts }),
+  program.command('validate <dir...>').description('check every object without changing anything'),
+).action((dirs: string[], opts: { databaseUrl: string; temporalAddress: string }) =>
+  run(dirs, { mode: 'validate', ...opts }),
 );
 shared(
   program
-    .command('apply <dir>')
+    .command('apply <dir...>')
     .description('create, update (and with --prune delete) objects to match the files')
     .option('--prune', 'delete properties, rule groups, apps and destinations not declared')
     .option('--dry-run', 'print the plan without changing anything'),
 ).action(
   (
-    dir: string,
+    dirs: string[],
     opts: { prune?: boolean; dryRun?: boolean; databaseUrl: string; temporalAddress: string },
-  ) => run(dir, { mode: 'apply', ...opts }),
+  ) => run(dirs, { mode: 'apply', ...opts }),
 );
 
 program.parseAsync().catch((err: unknown) => {
-  const error = err as Error;
-  logger.error({ err: { name: error.name, message: error.message } }, 'config command failed');
+  // A person reads this at the terminal: the message alone, not a JSON log line.
+  process.stderr.write(`config: ${(err as Error).message}\n`);
   process.exit(1);
 });

@@ -43,8 +43,13 @@ function checkRule(rule: GroupRule, at: string, property: PropertyDefinition | u
   if (rule.match === undefined || rule.match === '') {
     return { issue: { path: `${at}.match`, message: `operator "${op}" needs a match value` } };
   }
-  // Patterns are text whatever the type: "%@demo.com" is no email but a fine pattern.
-  if (takes === 'pattern') return { rule: { property: key, op, match: String(rule.match) } };
+  // Patterns are text whatever the type: "%@demo.com" is no email but a fine pattern. Emails
+  // are stored lower-cased, so their patterns are too, or "%@Demo.com" could never match.
+  if (takes === 'pattern') {
+    const text = String(rule.match);
+    const pattern = property.type === 'email' ? text.toLowerCase() : text;
+    return { rule: { property: key, op, match: pattern } };
+  }
   const match = normalizeScalar(property.type, rule.match);
   if (!match.ok) return { issue: { path: `${at}.match`, message: match.message } };
   return { rule: { property: key, op, match: match.value } };

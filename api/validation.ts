@@ -26,13 +26,21 @@ async function rawInput(c: Context, target: string): Promise<unknown> {
   return undefined;
 }
 
-/** How a bad value is shown: arrays by their size, everything else quoted (and capped). */
-function shown(value: unknown, path: readonly PropertyKey[]): string {
-  if (!Array.isArray(value)) return quote(value);
+/**
+ * How a bad value is shown: an array that is too long or too short by its size, everything
+ * else quoted (and capped). An array of the wrong type is quoted: "got 0 properties" would
+ * read as an empty object.
+ */
+function shown(value: unknown, path: readonly PropertyKey[], code: string): string {
+  const sized = code === 'too_big' || code === 'too_small';
+  if (!Array.isArray(value) || !sized) return quote(value);
   const last = path[path.length - 1];
   const noun = typeof last === 'string' ? last : 'items';
   return `${value.length.toLocaleString('en-US')} ${noun}`;
 }
+
+/** What zod says of an absent field: an enum or a union fails as a value, not as a type. */
+const missingCodes = new Set(['invalid_type', 'invalid_value', 'invalid_union']);
 
 /**
  * Turns zod issues into messages that name the field and quote the bad value, once (a schema's
@@ -47,13 +55,13 @@ export function zodIssues(
   return error.issues.map((issue) => {
     const value = valueAt(input, issue.path);
     const path = formatPath(issue.path) || '(body)';
-    if (value === undefined && issue.code === 'invalid_type')
+    if (value === undefined && missingCodes.has(issue.code))
       return { path, message: 'is required' };
     if (issue.code === 'unrecognized_keys') {
       return { path, message: `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}` };
     }
     const secret = isSecret(issue.path);
-    const got = secret ? '' : `, got ${shown(value, issue.path)}`;
+    const got = secret ? '' : `, got ${shown(value, issue.path, issue.code)}`;
     if (issue.code === 'invalid_type') return { path, message: `expected ${issue.expected}${got}` };
     const own = issue.message.replace(/,? got [\s\S]*$/, '');
     return { path, message: `${own}${got}` };

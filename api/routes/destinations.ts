@@ -261,8 +261,11 @@ export function destinationsRoutes({ db, temporal, config }: ApiDeps) {
     );
     const exportsByState = Object.fromEntries(exportStates.map((s) => [s, 0]));
     for (const r of counts) exportsByState[r.state] = r.n;
+    // Profiles, not outbox rows: a profile changed twice, or queued by a re-sync for both its
+    // old and new collection, waits for one export (as a run's `total` counts it).
     const [extra] = await db.execute<{ waiting: number; last: string | null }>(sql`
-      select (select count(*)::int from destination_changes where destination_id = ${id}) as waiting,
+      select (select count(distinct profile_id)::int from destination_changes
+              where destination_id = ${id}) as waiting,
              (select max(completed_at) from exports where destination_id = ${id}) as last`);
     return c.json(
       {

@@ -3,6 +3,7 @@ import { callJson } from '../http/call';
 import { limitPerCredential } from '../http/limits';
 import { parseRetryAfter } from '../webhook/delivery';
 import { apiRoot, type HubspotAppOptions } from './options';
+import { rateLimitWaitMs } from './rate-limit';
 
 /**
  * HubSpot counts requests per account, and Grouparoo's connector ran 4 at a time. Several
@@ -24,11 +25,15 @@ export type HubspotResult =
 
 export type HubspotFailure = Exclude<HubspotResult, { kind: 'ok' }>;
 
-/** HubSpot's error body: `{status: 'error', message, correlationId, category, errors?}`. */
+/**
+ * HubSpot's error body: `{status: 'error', message, correlationId, category, errors?}`; a 429
+ * has `errorType: 'RATE_LIMIT'` and `policyName` instead of `category`.
+ */
 interface ErrorBody {
   message?: unknown;
   category?: unknown;
   errorType?: unknown;
+  policyName?: unknown;
   errors?: { message?: string }[];
 }
 
@@ -45,18 +50,6 @@ function describe(status: number, body: ErrorBody | undefined) {
     .filter((m): m is string => typeof m === 'string' && !message.includes(m));
   if (details.length > 0) message = `${message} (${details.join('; ')})`;
   return { category, message };
-}
-
-/**
- * How long a 429 asks us to wait: `Retry-After` when sent; otherwise, when the window is used
- * up, its length (`X-HubSpot-RateLimit-Interval-Milliseconds`).
- */
-function rateLimitWait(headers: Headers): number | undefined {
-  const retryAfter = parseRetryAfter(headers.get('retry-after'));
-  if (retryAfter !== undefined) return retryAfter;
-  const interval = Number(headers.get('x-hubspot-ratelimit-interval-milliseconds'));
-  if (headers.get('x-hubspot-ratelimit-remaining') === '0' && interval > 0) return interval;
-  return undefined;
 }
 
 /**
@@ -81,15 +74,43 @@ export async function callHubspot(
       signal,
     });
     if (result.kind !== 'error') return result;
+    const error = result.body as ErrorBody | undefined;
     const retryAfterMs =
       result.status === 429
-        ? rateLimitWait(result.headers)
+        ? rateLimitWaitMs(result.headers, error?.policyName)
         : parseRetryAfter(result.headers.get('retry-after'));
     return {
       kind: 'error',
       status: result.status,
       retryAfterMs,
-      ...describe(result.status, result.body as ErrorBody | undefined),
+      ...describe(result.status, error),
     };
   });
+}
+
+/** Where one batch's calls go. */
+export interface Target {
+  options: HubspotAppOptions;
+  signal?: AbortSignal;
+  /** the 429 that stopped this batch's calls */
+  rateLimited?: HubspotFailure;
+}
+
+/**
+ * A call made for one batch. After a 429 the batch sends nothing more: its later steps would
+ * only meet the same full window (and HubSpot asks apps to keep refused requests under 5% of
+ * their calls), so they report that 429 unsent and the engine retries their profiles after
+ * the wait it implies.
+ */
+export async function request(
+  target: Target,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<HubspotResult> {
+  const limited = target.rateLimited;
+  if (limited) return { ...limited, message: `not sent after a 429 (${limited.message})` };
+  const result = await callHubspot(target.options, method, path, body, target.signal);
+  if (result.kind === 'error' && result.status === 429) target.rateLimited = result;
+  return result;
 }

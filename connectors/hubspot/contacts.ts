@@ -1,14 +1,10 @@
-import type { HubspotAppOptions } from './options';
-import { callHubspot } from './client';
+import { request, type Target } from './client';
 import type { StepFailure } from './outcome';
+
+export type { Target } from './client';
 
 /** HubSpot's largest batch for the contact batch endpoints. */
 export const batchLimit = 100;
-
-export interface Target {
-  options: HubspotAppOptions;
-  signal?: AbortSignal;
-}
 
 export interface Contact {
   id: string;
@@ -38,7 +34,7 @@ export async function readByEmail(
   const found = new Map<string, Contact>();
   for (const part of chunks(emails)) {
     const body = { idProperty: 'email', properties: ['email'], inputs: part.map((id) => ({ id })) };
-    const result = await callHubspot(target.options, 'POST', `${root}/read`, body, target.signal);
+    const result = await request(target, 'POST', `${root}/read`, body);
     if (result.kind !== 'ok') return { step: 'read contacts', result };
     // 207 lists the unknown emails under `errors` (OBJECT_NOT_FOUND): that is an answer.
     const results = (result.body as { results?: { id: string }[] } | undefined)?.results ?? [];
@@ -51,13 +47,7 @@ export async function readByEmail(
 export async function archive(target: Target, ids: string[]): Promise<StepFailure | null> {
   for (const part of chunks(ids)) {
     const body = { inputs: part.map((id) => ({ id })) };
-    const result = await callHubspot(
-      target.options,
-      'POST',
-      `${root}/archive`,
-      body,
-      target.signal,
-    );
+    const result = await request(target, 'POST', `${root}/archive`, body);
     if (result.kind !== 'ok') return { step: 'archive contacts', result };
   }
   return null;
@@ -85,13 +75,7 @@ async function writeSplitting(
   action: 'create' | 'update',
   inputs: { id?: string; properties: PropertyValues }[],
 ): Promise<Written[]> {
-  const result = await callHubspot(
-    target.options,
-    'POST',
-    `${root}/${action}`,
-    { inputs },
-    target.signal,
-  );
+  const result = await request(target, 'POST', `${root}/${action}`, { inputs });
   if (result.kind === 'ok') {
     const results = (result.body as { results?: { id: string }[] } | undefined)?.results ?? [];
     // HubSpot does not promise the input order in `results`: updates are matched by id,

@@ -46,7 +46,10 @@ export async function exportContacts(
   const result = (): ExportOutcome[] =>
     changes.map((c) => done.get(c.profileId) ?? { profileId: c.profileId, status: 'complete' });
 
-  const live = changes.filter((c) => {
+  // The engine sends a profile once per batch. Should two of its changes arrive together, only
+  // the newest (last) is sent: merged, a field or group the newer one dropped would come back.
+  const newest = [...new Map(changes.map((c) => [c.profileId, c])).values()];
+  const live = newest.filter((c) => {
     if (c.toDelete && !target.syncOperations.delete) {
       info(c.profileId, 'not deleted: the sync mode never deletes');
     } else if (!c.toDelete && !emailOf(c.newProperties[emailField])) {

@@ -1,5 +1,4 @@
-import { callHubspot, tokenId } from './client';
-import type { Target } from './contacts';
+import { request, tokenId, type Target } from './client';
 import type { StepFailure } from './outcome';
 
 /** HubSpot's object type id of contacts, used by the v3 lists API. */
@@ -23,10 +22,10 @@ const refused = (message: string): StepFailure['result'] => ({
 async function lookUpOrCreate(target: Target, name: string): Promise<string | StepFailure> {
   const path = `/crm/v3/lists/object-type-id/${contactsObjectType}/name/${encodeURIComponent(name)}`;
   for (let tries = 0; tries < 2; tries++) {
-    let result = await callHubspot(target.options, 'GET', path, undefined, target.signal);
+    let result = await request(target, 'GET', path);
     if (result.kind === 'error' && result.status === 404) {
       const body = { name, objectTypeId: contactsObjectType, processingType: 'MANUAL' };
-      result = await callHubspot(target.options, 'POST', '/crm/v3/lists', body, target.signal);
+      result = await request(target, 'POST', '/crm/v3/lists', body);
       // Someone else created it meanwhile: read it again.
       if (result.kind === 'error' && result.status === 409) continue;
     }
@@ -77,7 +76,7 @@ export async function changeMembers(
     const id = await listId(target, name);
     if (typeof id !== 'string') return id;
     const path = `/crm/v3/lists/${encodeURIComponent(id)}/memberships/${action}`;
-    const result = await callHubspot(target.options, 'PUT', path, contactIds, target.signal);
+    const result = await request(target, 'PUT', path, contactIds);
     if (result.kind === 'ok') return null;
     if (result.kind === 'error' && result.status === 404 && tries === 0) {
       forget(target, name);

@@ -1,5 +1,6 @@
 import type { ExportOutcome } from '../types';
 import type { HubspotFailure } from './client';
+import { defaultWindowMs } from './rate-limit';
 
 /** What HubSpot did not do for some profiles: the step and HubSpot's answer. */
 export interface StepFailure {
@@ -7,14 +8,11 @@ export interface StepFailure {
   result: HubspotFailure;
 }
 
-/** Grouparoo waited 11 s on a 429 without a hint; HubSpot's windows are 1–10 s long. */
-const defaultRateLimitWaitMs = 10_000;
-
 /**
- * What a failed call means for a profile: 429 waits without using the retry budget, 5xx, 408
- * and network problems retry, a 409 (the email appeared meanwhile) retries so the next attempt
- * finds the contact, any other 4xx (invalid email or value, bad token, missing scope) fails at
- * once with HubSpot's words.
+ * What a failed call means for a profile: a 429 waits the window HubSpot's headers imply (see
+ * `rate-limit.ts`) without using the retry budget; 5xx, 408 and network problems retry; a 409
+ * (the email appeared meanwhile) retries so the next attempt finds the contact; any other 4xx
+ * (invalid email or value, bad token, missing scope) fails at once with HubSpot's words.
  */
 export function outcomeOf(profileId: string, { step, result }: StepFailure): ExportOutcome {
   if (result.kind === 'unreachable') {
@@ -22,7 +20,7 @@ export function outcomeOf(profileId: string, { step, result }: StepFailure): Exp
   }
   const message = `${step}: HubSpot answered ${result.status} ${result.category}: ${result.message}`;
   if (result.status === 429) {
-    const retryAfterMs = result.retryAfterMs ?? defaultRateLimitWaitMs;
+    const retryAfterMs = result.retryAfterMs ?? defaultWindowMs;
     return { profileId, status: 'retry', message, rateLimited: true, retryAfterMs };
   }
   if (result.status >= 500 || result.status === 408 || result.status === 409) {

@@ -17,7 +17,7 @@ async function start(options: FakeHubspotOptions = {}) {
 
 const send = hubspotConnector.exportBatch.bind(hubspotConnector);
 
-describe('hubspot connector: refusals, rate limits and concurrency', () => {
+describe('hubspot connector: refusals, server errors and concurrency', () => {
   it('fails only the profile whose email HubSpot refuses, completing the rest of the batch', async () => {
     const hs = await start();
     const changes = Array.from({ length: 10 }, (_, i) => contactChange(`p${i}`));
@@ -36,27 +36,6 @@ describe('hubspot connector: refusals, rate limits and concurrency', () => {
     const creates = hs.requests.filter((r) => r.path.endsWith('/batch/create'));
     expect(creates[0]).toMatchObject({ status: 400 });
     expect(creates.length).toBeGreaterThan(2);
-  });
-
-  it('asks to retry after Retry-After, as rate limited, when HubSpot answers 429', async () => {
-    const hs = await start();
-    hs.rateLimitNext(1, { retryAfterSeconds: 7, pathPrefix: '/crm/v3/objects' });
-
-    const [outcome] = await send(hubspotContext(hs), [contactChange('ray')]);
-    expect(outcome).toMatchObject({ status: 'retry', rateLimited: true, retryAfterMs: 7000 });
-    expect(outcome).toHaveProperty('message', expect.stringContaining('RATE_LIMIT'));
-
-    const [again] = await send(hubspotContext(hs), [contactChange('ray')]);
-    expect(again).toEqual({ profileId: 'ray', status: 'complete' });
-  });
-
-  it('waits for the rate limit window when HubSpot sends no Retry-After', async () => {
-    const hs = await start({ requestsPerWindow: 2, windowMs: 3000 });
-    // properties, read, create: the third request is over the window's two.
-    const [outcome] = await send(hubspotContext(hs), [contactChange('win')]);
-
-    expect(hs.windowRejections()).toBe(1);
-    expect(outcome).toMatchObject({ status: 'retry', rateLimited: true, retryAfterMs: 3000 });
   });
 
   it('retries on a server error without marking it rate limited', async () => {

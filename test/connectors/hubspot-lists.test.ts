@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hubspotConnector } from '../../connectors/hubspot';
 import { startFakeHubspot, type FakeHubspot } from '../fakes/hubspot';
-import {
-  contactChange,
-  contactOf,
-  hubspotContext,
-  listsOf,
-  liveContacts,
-} from '../fakes/hubspot/fixtures';
+import { contactChange, contactOf, hubspotContext, listsOf } from '../fakes/hubspot/fixtures';
 
 let fake: FakeHubspot;
 
@@ -117,21 +111,5 @@ describe('hubspot connector: lists and deletes', () => {
     });
     expect(active.members.size).toBe(0);
     expect(contactOf(fake, 'lea@example.com')).toBeDefined();
-  });
-
-  it('sends one input per contact when two profiles share an email', async () => {
-    const ctx = hubspotContext(fake);
-    const before = fake.requests.length;
-    const a = contactChange('mo-a', { newProperties: { email: 'mo@example.com', firstname: 'A' } });
-    const b = contactChange('mo-b', { newProperties: { email: 'MO@example.com', lastname: 'B' } });
-
-    expect(await send(ctx, [a, b])).toEqual([
-      { profileId: 'mo-a', status: 'complete' },
-      { profileId: 'mo-b', status: 'complete' },
-    ]);
-    const creates = fake.requests.slice(before).filter((r) => r.path.endsWith('/batch/create'));
-    expect(creates).toHaveLength(1);
-    expect((creates[0]!.body as { inputs: unknown[] }).inputs).toHaveLength(1);
-    expect(liveContacts(fake).filter((c) => c.properties.email?.startsWith('MO@'))).toHaveLength(1);
   });
 });

@@ -54,16 +54,4 @@ export const duplicateInputs = (what: string) =>
 export const contactExists = (id: string) =>
   error(409, 'CONFLICT', `Contact already exists. Existing ID: ${id}`);
 
-export const rateLimited = () => ({
-  status: 429,
-  body: {
-    status: 'error',
-    message: 'You have reached your secondly limit.',
-    errorType: 'RATE_LIMIT',
-    correlationId: randomUUID(),
-    policyName: 'SECONDLY',
-    groupName: 'api-outflow-test',
-  },
-});
-
 export const serverError = (status: number) => error(status, 'INTERNAL_ERROR', 'internal error');

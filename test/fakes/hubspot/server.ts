@@ -3,6 +3,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as e from './errors';
 import type { Reply } from './errors';
+import { RateLimiter, rateLimitedBody, type RateLimitPolicy } from './rate-limit';
 import { route } from './routes';
 import { HubspotState } from './state';
 
@@ -15,61 +16,63 @@ export interface FakeHubspot {
   baseUrl: string;
   accessToken: string;
   state: HubspotState;
-  /** the next `count` requests under `pathPrefix` answer 429 with `Retry-After` */
-  rateLimitNext(count: number, options?: { retryAfterSeconds?: number; pathPrefix?: string }): void;
+  /**
+   * The next `count` requests under `pathPrefix` answer 429 as HubSpot does when `policy`'s
+   * limit (default the rolling window) is used up: its body and `X-HubSpot-RateLimit-*` headers
+   * with nothing remaining, and no `Retry-After` unless `retryAfterSeconds` asks for one (HubSpot
+   * does not document it; a proxy in front of it might add one).
+   */
+  rateLimitNext(count: number, options?: RateLimitScript): void;
   /** the next `count` requests under `pathPrefix` answer `status` (e.g. 503) */
   failNext(count: number, status: number, pathPrefix?: string): void;
   /** requests seen, in arrival order */
   requests: { method: string; path: string; body: unknown; status: number; at: number }[];
-  /** most requests in flight at once, and 429s sent for the per-window limit */
+  /** most requests in flight at once, and 429s sent because a limit was used up */
   peakConcurrency(): number;
   windowRejections(): number;
   close(): Promise<void>;
 }
 
+export interface RateLimitScript {
+  pathPrefix?: string;
+  policy?: RateLimitPolicy;
+  retryAfterSeconds?: number;
+}
+
 export interface FakeHubspotOptions {
   latencyMs?: number;
-  /** requests allowed per window and token before 429 (HubSpot's "secondly" limit) */
+  /**
+   * requests admitted in any rolling window before 429 `TEN_SECONDLY_ROLLING`; by default 100
+   * per second, ten times HubSpot's pace, so tests about other things are not slowed
+   */
   requestsPerWindow?: number;
   windowMs?: number;
+  /** requests admitted before 429 `DAILY` (default 500,000) */
+  requestsPerDay?: number;
+}
+
+interface Answer {
+  reply: Reply;
+  headers: Record<string, string>;
 }
 
 export async function startFakeHubspot(options: FakeHubspotOptions = {}): Promise<FakeHubspot> {
   const accessToken = `pat-na1-${randomBytes(12).toString('hex')}`;
   const state = new HubspotState();
-  const scripted: { prefix: string; reply: Reply }[] = [];
+  // A scripted answer is built when it is sent, so its headers describe that moment.
+  const scripted: { prefix: string; answer: () => Answer }[] = [];
   const requests: FakeHubspot['requests'] = [];
-  const windowMs = options.windowMs ?? 1000;
-  const perWindow = options.requestsPerWindow ?? 100;
-  let windowStart = Date.now();
-  let windowCount = 0;
+  const limiter = new RateLimiter({
+    requestsPerWindow: options.requestsPerWindow ?? 100,
+    windowMs: options.windowMs ?? 1000,
+    requestsPerDay: options.requestsPerDay ?? 500_000,
+  });
   let inFlight = 0;
   let peak = 0;
-  let rejections = 0;
 
-  /** The per-window counter, as HubSpot reports it in `X-HubSpot-RateLimit-*` headers. */
-  function count(): { allowed: boolean; headers: Record<string, string> } {
-    if (Date.now() - windowStart >= windowMs) {
-      windowStart = Date.now();
-      windowCount = 0;
-    }
-    windowCount += 1;
-    const remaining = Math.max(0, perWindow - windowCount);
-    return {
-      allowed: windowCount <= perWindow,
-      headers: {
-        'x-hubspot-ratelimit-interval-milliseconds': String(windowMs),
-        'x-hubspot-ratelimit-max': String(perWindow),
-        'x-hubspot-ratelimit-remaining': String(remaining),
-        'x-hubspot-ratelimit-daily': '500000',
-        'x-hubspot-ratelimit-daily-remaining': '499000',
-      },
-    };
-  }
-
-  function scriptedFor(path: string): Reply | undefined {
+  function scriptedFor(path: string): Answer | undefined {
     const at = scripted.findIndex((s) => path.startsWith(s.prefix));
-    return at < 0 ? undefined : scripted.splice(at, 1)[0]!.reply;
+    return at < 0 ? undefined : scripted.splice(at, 1)[0]!.answer();
   }
 
   function send(res: ServerResponse, reply: Reply, headers: Record<string, string> = {}) {
@@ -98,12 +101,10 @@ export async function startFakeHubspot(options: FakeHubspotOptions = {}): Promis
       }
       if (req.headers.authorization !== `Bearer ${accessToken}`) reply = e.unauthorized();
       else {
-        const limit = count();
-        headers = limit.headers;
-        if (!limit.allowed) {
-          rejections += 1;
-          reply = e.rateLimited();
-        } else reply = scriptedFor(path) ?? route(state, method, path, body ?? {});
+        const script = scriptedFor(path);
+        const limit = script ? undefined : limiter.admit();
+        headers = script?.headers ?? limit!.headers;
+        reply = script?.reply ?? limit!.refusal ?? route(state, method, path, body ?? {});
       }
       requests.push({ method, path, body, status: reply.status, at: Date.now() });
       setTimeout(() => send(res, reply, headers), options.latencyMs ?? 0);
@@ -116,19 +117,24 @@ export async function startFakeHubspot(options: FakeHubspotOptions = {}): Promis
     baseUrl: `http://127.0.0.1:${port}`,
     accessToken,
     state,
-    rateLimitNext(n, { retryAfterSeconds = 1, pathPrefix = '/' } = {}) {
-      for (let i = 0; i < n; i++) {
-        const reply = { ...e.rateLimited(), headers: { 'retry-after': String(retryAfterSeconds) } };
-        scripted.push({ prefix: pathPrefix, reply });
-      }
+    rateLimitNext(
+      n,
+      { pathPrefix = '/', policy = 'TEN_SECONDLY_ROLLING', retryAfterSeconds } = {},
+    ) {
+      const answer = (): Answer => {
+        const headers = limiter.exhausted(policy);
+        if (retryAfterSeconds !== undefined) headers['retry-after'] = String(retryAfterSeconds);
+        return { reply: { status: 429, body: rateLimitedBody(policy) }, headers };
+      };
+      for (let i = 0; i < n; i++) scripted.push({ prefix: pathPrefix, answer });
     },
     failNext(n, status, pathPrefix = '/') {
-      for (let i = 0; i < n; i++)
-        scripted.push({ prefix: pathPrefix, reply: e.serverError(status) });
+      const answer = (): Answer => ({ reply: e.serverError(status), headers: {} });
+      for (let i = 0; i < n; i++) scripted.push({ prefix: pathPrefix, answer });
     },
     requests,
     peakConcurrency: () => peak,
-    windowRejections: () => rejections,
+    windowRejections: () => limiter.rejections,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -35,11 +35,14 @@ export const defaultProperties: PropertyDefinition[] = [
   { name: 'birthday', type: 'date', fieldType: 'date' },
   { name: 'vip', type: 'bool', fieldType: 'booleancheckbox' },
   { name: 'createdate', type: 'datetime', fieldType: 'date', readOnly: true },
+  // "Unsubscribed from all email": only the contact or HubSpot's subscription tools change it.
+  { name: 'hs_email_optout', type: 'bool', fieldType: 'booleancheckbox', readOnly: true },
   { name: 'num_notes', type: 'number', fieldType: 'number', calculated: true, readOnly: true },
 ];
 
-// Loose like HubSpot's check: one @, a dot in the domain, no spaces.
-const emailPattern = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+// One @, no spaces, and a domain of non-empty dot-separated labels: stricter than Outflow's
+// own check, as HubSpot's is, so an address Outflow accepts (`a@example..com`) can be refused.
+const emailPattern = /^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$/;
 
 export class HubspotState {
   contacts = new Map<string, Contact>();

@@ -4,9 +4,15 @@ import type { MappingOptions, RemoteField, RemoteFieldType } from '../types';
 export const externalIdField = 'external_id';
 
 /**
+ * Subscription states ("opted_in", "subscribed", "unsubscribed"): the person's choice once the
+ * user exists, so they are sent only when Outflow creates the user (see `payload.ts`).
+ */
+export const subscriptionFields: readonly string[] = ['email_subscribe', 'push_subscribe'];
+
+/**
  * Braze's standard user profile attributes (`/users/track` attribute object). Dates are sent
  * as ISO 8601 strings; `dob` is a date Braze keeps as YYYY-MM-DD. Subscription states are
- * strings ("opted_in", "subscribed", "unsubscribed"), so they are typed `string`.
+ * strings, so they are typed `string`.
  */
 const standard: [string, RemoteFieldType, boolean?][] = [
   ['email', 'email', true],

@@ -1,6 +1,6 @@
 import type { ScalarValue } from '../../lib/domain';
 import type { ExportChange } from '../types';
-import { externalIdField } from './fields';
+import { externalIdField, subscriptionFields } from './fields';
 import type { BrazeAttributes } from './users';
 
 /** The profile's external id as Braze expects it: a non-empty string. */
@@ -27,28 +27,49 @@ export function groupsUpdate(add: string[], remove: string[], had: string[] = []
   return Object.keys(update).length > 0 ? update : undefined;
 }
 
+/** What the attribute object of one profile carries besides its values. */
+export interface AttributeOptions {
+  removeGroups: string[];
+  groupsBefore: string[];
+  updateExistingOnly: boolean;
+  /** true only when Braze has no such user yet: subscription states are then ours to set */
+  setSubscriptions: boolean;
+}
+
+const isSubscription = (key: string) => subscriptionFields.includes(key);
+
 /**
  * The `/users/track` attribute object of one profile: its new values, `null` for fields sent
- * before and absent now (Braze clears an attribute set to null), and our groups.
+ * before and absent now (Braze clears an attribute set to null), and our groups. Subscription
+ * states go only to a user being created and are never cleared: once the user exists they are
+ * the person's choice, and Braze has no "set only if new" for attributes.
  */
 export function attributesOf(
   change: ExportChange,
   externalId: string,
   groupsAttribute: string,
-  options: { removeGroups: string[]; groupsBefore: string[]; updateExistingOnly: boolean },
+  options: AttributeOptions,
 ): BrazeAttributes {
   const attributes: BrazeAttributes = { external_id: externalId };
   for (const key of Object.keys(change.oldProperties)) {
-    if (key !== externalIdField && !(key in change.newProperties)) attributes[key] = null;
+    if (key === externalIdField || isSubscription(key) || key in change.newProperties) continue;
+    attributes[key] = null;
   }
   for (const [key, value] of Object.entries(change.newProperties)) {
-    if (key !== externalIdField && key !== groupsAttribute) attributes[key] = value;
+    if (key === externalIdField || key === groupsAttribute) continue;
+    if (isSubscription(key) && !options.setSubscriptions) continue;
+    attributes[key] = value;
   }
   const groups = groupsUpdate(change.newGroups, options.removeGroups, options.groupsBefore);
   if (groups) attributes[groupsAttribute] = groups;
   // Braze's own guard: an object for an unknown external id is dropped, not created.
   if (options.updateExistingOnly) attributes._update_existing_only = true;
   return attributes;
+}
+
+/** Does this change carry a subscription state Braze may need, if the user is new? */
+export function carriesSubscription(change: ExportChange): boolean {
+  return Object.keys(change.newProperties).some(isSubscription);
 }
 
 /** The object that takes our groups off a user we no longer address (identifier moved). */

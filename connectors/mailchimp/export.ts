@@ -4,7 +4,8 @@ import { emailField } from './fields';
 import { audienceMembers, type Tag, type Target } from './members';
 import { MailchimpCallError, outcomeOf } from './outcome';
 
-function asEmail(value: ScalarValue | ScalarValue[] | undefined): string | undefined {
+/** The first value as a trimmed email, or undefined when there is none. */
+export function asEmail(value: ScalarValue | ScalarValue[] | undefined): string | undefined {
   const first = Array.isArray(value) ? value[0] : value;
   return typeof first === 'string' && first.trim() !== '' ? first.trim() : undefined;
 }

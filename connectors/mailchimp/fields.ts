@@ -6,6 +6,7 @@ import {
 } from '../types';
 import { callMailchimp } from './client';
 import type { MailchimpAppOptions } from './options';
+import { rateLimitWait } from './outcome';
 
 /** The mapping key of the member's email: the identifier, not a merge field. */
 export const emailField = 'email_address';
@@ -41,11 +42,14 @@ export async function mailchimpMappingOptions(
   const result = await callMailchimp(options, 'GET', path, undefined, signal);
   if (result.kind !== 'ok') {
     const message = `could not read the merge fields of audience "${listId}": ${result.message}`;
-    if (result.kind === 'unreachable' || result.status === 429 || result.status >= 500) {
-      throw new RemoteUnavailableError(
-        message,
-        'retryAfterMs' in result ? result.retryAfterMs : undefined,
-      );
+    if (result.kind === 'unreachable' || result.status >= 500) {
+      const wait = 'retryAfterMs' in result ? result.retryAfterMs : undefined;
+      throw new RemoteUnavailableError(message, wait);
+    }
+    // Our own wait, as for a member call: without one the activity would back off up to a
+    // minute between tries, though a connection is usually free again within seconds.
+    if (result.status === 429) {
+      throw new RemoteUnavailableError(message, result.retryAfterMs ?? rateLimitWait());
     }
     throw new Error(message);
   }

@@ -1,8 +1,9 @@
 import { logger } from '../../lib/logger';
-import type { Connector } from '../types';
+import type { Connector, ExportOutcome } from '../types';
 import { callMailchimp, connectionsPerKey } from './client';
 import { exportOne } from './export';
 import { mailchimpMappingOptions } from './fields';
+import { memberChains } from './order';
 import {
   mailchimpAppOptions,
   mailchimpDestinationOptions,
@@ -17,7 +18,7 @@ const log = logger.child({ component: 'mailchimp' });
  * Audience members of Mailchimp's Marketing API 3.0, one per profile, addressed by email;
  * groups are member tags. Mailchimp has no batch upsert that reports per member
  * synchronously, so each profile is a few calls, run in parallel under the key's
- * connection limit.
+ * connection limit; changes touching one member run in order, deletes first.
  */
 export const mailchimpConnector: Connector<MailchimpAppOptions, MailchimpDestinationOptions> = {
   type: 'mailchimp',
@@ -54,7 +55,16 @@ export const mailchimpConnector: Connector<MailchimpAppOptions, MailchimpDestina
     const target = { options, listId, syncOperations: ctx.syncOperations, signal: ctx.signal };
     // The key's semaphore caps connections; this only keeps a batch from queueing all at once.
     const limit = pLimit(connectionsPerKey);
-    const outcomes = await Promise.all(changes.map((c) => limit(() => exportOne(target, c))));
+    const byProfile = new Map<string, ExportOutcome>();
+    await Promise.all(
+      memberChains(changes).map((chain) =>
+        limit(async () => {
+          for (const change of chain)
+            byProfile.set(change.profileId, await exportOne(target, change));
+        }),
+      ),
+    );
+    const outcomes = changes.map((c) => byProfile.get(c.profileId)!);
     const failed = outcomes.filter((o) => o.status !== 'complete').length;
     if (failed > 0) {
       log.warn(

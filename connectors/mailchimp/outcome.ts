@@ -14,8 +14,11 @@ export class MailchimpCallError extends Error {
   }
 }
 
-/** Mailchimp gives no Retry-After on its connection limit; wait 1–10 s, spread out. */
-function rateLimitWait(): number {
+/**
+ * Mailchimp's 429 (its connection limit) carries no Retry-After or rate-limit header: wait
+ * 1–10 s, spread out so the calls refused together do not come back together.
+ */
+export function rateLimitWait(): number {
   return 1000 + Math.floor(Math.random() * 9000);
 }
 

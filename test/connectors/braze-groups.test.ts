@@ -86,6 +86,33 @@ describe('braze connector: groups and deletes', () => {
     expect(customOf(fake, id)!.outflow_groups).toEqual(['Buyers']);
   });
 
+  it('deletes before creating when a batch deletes and creates one external id', async () => {
+    // Latency keeps requests open long enough for two at once to show in the fake's counter.
+    const slow = await startFakeBraze({ latencyMs: 30 });
+    try {
+      const id = uniqueId('kai');
+      const ctx = brazeContext(slow);
+      await send(ctx, [
+        userChange('old', { newProperties: { external_id: id, first_name: 'Old' } }),
+      ]);
+      const firstBrazeId = slow.users.get(id)!.braze_id;
+
+      // A new profile takes the id in the same batch that deletes the old profile's user.
+      const create = userChange('new', { newProperties: { external_id: id, first_name: 'New' } });
+      const remove = userChange('old', { toDelete: true, oldProperties: { external_id: id } });
+      expect(await send(ctx, [create, remove])).toEqual([
+        { profileId: 'new', status: 'complete' },
+        { profileId: 'old', status: 'complete' },
+      ]);
+      expect(slow.users.get(id)).toMatchObject({ standard: { first_name: 'New' } });
+      expect(slow.users.get(id)!.braze_id).not.toBe(firstBrazeId);
+      expect(slow.requests.slice(1).map((r) => r.path)).toEqual(['/users/delete', '/users/track']);
+      expect(slow.peakFor(id)).toBe(1);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('counts deleting a user Braze does not have as done', async () => {
     const gone = userChange('jo', {
       toDelete: true,

@@ -1,25 +1,9 @@
-import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apps, destinations } from '../../db/schema';
-import { profilesChangedSignal } from '../../workflows/definitions';
 import { startFakeBraze, type FakeBraze } from '../fakes/braze';
+import { startBrazeDestination, trackedFor } from '../fakes/braze/destination';
 import { testDb } from '../helpers/db';
-import {
-  createDestination,
-  ensureProperties,
-  exportsOf,
-  keys,
-  queue,
-  uid,
-  upsertProfile,
-  values,
-} from '../helpers/fixtures';
-import {
-  eventually,
-  startDestinationWorkflow,
-  startTestWorker,
-  type TestWorker,
-} from '../helpers/worker';
+import { ensureProperties, uid, upsertProfile, values } from '../helpers/fixtures';
+import { startTestWorker, type TestWorker } from '../helpers/worker';
 
 const { db } = testDb();
 let tw: TestWorker;
@@ -35,46 +19,18 @@ afterAll(async () => {
   await fake?.close();
 });
 
-/** A real `braze` destination aimed at the local API, its workflow running. */
-async function brazeDestination(): Promise<string> {
-  const destinationId = await createDestination(db, {
-    type: 'braze',
-    mapping: { external_id: keys.email, first_name: keys.name },
-  });
-  const [row] = await db.select().from(destinations).where(eq(destinations.id, destinationId));
-  const options = { apiKey: fake.apiKey, restEndpoint: fake.restEndpoint, timeoutMs: 5_000 };
-  await db.update(apps).set({ options }).where(eq(apps.id, row!.appId));
-  await startDestinationWorkflow(tw, destinationId);
-  return destinationId;
-}
-
-async function pass(destinationId: string, profileIds: string[]) {
-  await queue(db, destinationId, profileIds);
-  const handle = tw.client.workflow.getHandle(`destination:${destinationId}`);
-  await handle.signal(profilesChangedSignal, { profileIds });
-}
-
-const settled = (destinationId: string, profileId: string, count: number) =>
-  eventually(async () => {
-    const rows = await exportsOf(db, destinationId, profileId);
-    const last = rows.at(-1);
-    return rows.length === count && last && ['complete', 'failed'].includes(last.state)
-      ? last
-      : null;
-  });
-
 describe('braze destination in the workflow', () => {
   it('retries a failed profile on a later pass with no change and skips the ones that succeeded', async () => {
-    const destinationId = await brazeDestination();
+    const braze = await startBrazeDestination(db, tw, fake);
     const [good, bad] = [uid('prf'), uid('prf')];
     const [goodId, badId] = [`${good}@x.io`, `${bad}@x.io`];
     await upsertProfile(db, good, values({ email: goodId, name: 'Gia' }));
     await upsertProfile(db, bad, values({ email: badId, name: 'Bea' }));
     fake.refusals.set(badId, 'User is blocked');
 
-    await pass(destinationId, [good, bad]);
-    expect(await settled(destinationId, good, 1)).toMatchObject({ state: 'complete' });
-    expect(await settled(destinationId, bad, 1)).toMatchObject({
+    await braze.pass([good, bad]);
+    expect(await braze.settled(good, 1)).toMatchObject({ state: 'complete' });
+    expect(await braze.settled(bad, 1)).toMatchObject({
       state: 'failed',
       errorMessage: expect.stringContaining('User is blocked'),
     });
@@ -82,16 +38,57 @@ describe('braze destination in the workflow', () => {
 
     fake.refusals.delete(badId);
     const sentBefore = fake.requests.length;
-    await pass(destinationId, [good, bad]);
-    const retried = await settled(destinationId, bad, 2);
-    const skipped = await settled(destinationId, good, 2);
+    await braze.pass([good, bad]);
+    const retried = await braze.settled(bad, 2);
+    const skipped = await braze.settled(good, 2);
 
     expect(retried).toMatchObject({ state: 'complete', hasChanges: true, oldProperties: {} });
     expect(skipped).toMatchObject({ state: 'complete', hasChanges: false });
-    expect(fake.users.get(badId)!.standard).toEqual({ first_name: 'Bea' });
+    expect(fake.users.get(badId)!.standard).toEqual({ email: badId, first_name: 'Bea' });
     const tracked = fake.requests
       .slice(sentBefore)
       .flatMap((r) => (r.body.attributes as { external_id: string }[] | undefined) ?? []);
     expect(tracked.map((a) => a.external_id)).toEqual([badId]);
+  });
+
+  it('fails a profile whose email Braze refuses after one attempt and completes the rest', async () => {
+    const braze = await startBrazeDestination(db, tw, fake);
+    const [good, bad] = [uid('prf'), uid('prf')];
+    // Outflow accepts this address; Braze allows a period only between other characters.
+    const [goodEmail, badEmail] = [`${good}@x.io`, `ada..${bad}@x.io`];
+    await upsertProfile(db, good, values({ email: goodEmail, name: 'Gia' }));
+    await upsertProfile(db, bad, values({ email: badEmail, name: 'Ada' }));
+
+    await braze.pass([good, bad]);
+    expect(await braze.settled(bad, 1)).toMatchObject({
+      state: 'failed',
+      attempts: 1,
+      errorLevel: 'error',
+      errorMessage: expect.stringContaining('Invalid email address'),
+    });
+    expect(await braze.settled(good, 1)).toMatchObject({ state: 'complete', attempts: 0 });
+    expect(fake.users.get(goodEmail)!.standard).toEqual({ email: goodEmail, first_name: 'Gia' });
+    expect(fake.users.has(badEmail)).toBe(false);
+    // Permanent: the engine does not send it again on its own.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(trackedFor(fake, badEmail)).toHaveLength(1);
+    expect(await braze.exports(bad)).toHaveLength(1);
+  });
+
+  it('sends two changes of one profile in one batch as one object with the newest values', async () => {
+    const braze = await startBrazeDestination(db, tw, fake);
+    const id = uid('prf');
+    const email = `${id}@x.io`;
+    // Both changes are committed before the workflow hears of either.
+    await upsertProfile(db, id, values({ email, name: 'First' }));
+    await upsertProfile(db, id, values({ email, name: 'Second' }));
+    await Promise.all([braze.pass([id]), braze.pass([id])]);
+
+    expect(await braze.settled(id, 1)).toMatchObject({
+      state: 'complete',
+      newProperties: expect.objectContaining({ first_name: 'Second' }),
+    });
+    expect(trackedFor(fake, email)).toEqual([{ external_id: email, email, first_name: 'Second' }]);
+    expect(fake.users.get(email)!.standard.first_name).toBe('Second');
   });
 });

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { mailchimpConnector } from '../../connectors/mailchimp';
+import { RemoteUnavailableError } from '../../connectors/types';
 import { startFakeMailchimp, type FakeMailchimp } from '../fakes/mailchimp';
-import { mailchimpContext, memberChange, memberOf } from '../fakes/mailchimp/fixtures';
+import { mailchimpContext, memberChange, memberOf, tagsOf } from '../fakes/mailchimp/fixtures';
 
 let fake: FakeMailchimp | undefined;
 
@@ -22,11 +23,13 @@ describe('mailchimp connector: refusals, rate limits and connections', () => {
     const mc = await start();
     const list = mc.createList();
     list.flagged.set('gone@example.com', 'compliance');
+    list.flagged.set('foo@example.com', 'fake');
     const ctx = mailchimpContext(mc, list);
     const bad = memberChange('bad', { newProperties: { email_address: 'AAAAA' } });
     const flagged = memberChange('gone', { newProperties: { email_address: 'gone@example.com' } });
+    const fake = memberChange('foo', { newProperties: { email_address: 'foo@example.com' } });
 
-    const outcomes = await send(ctx, [bad, memberChange('ok'), flagged]);
+    const outcomes = await send(ctx, [bad, memberChange('ok'), flagged, fake]);
     expect(outcomes).toEqual([
       expect.objectContaining({
         status: 'failed',
@@ -38,21 +41,96 @@ describe('mailchimp connector: refusals, rate limits and connections', () => {
         status: 'failed',
         message: expect.stringContaining('compliance state'),
       }),
+      expect.objectContaining({
+        status: 'failed',
+        level: 'error',
+        message: expect.stringContaining('looks fake or invalid'),
+      }),
     ]);
     expect(list.members.size).toBe(1);
   });
 
-  it('asks to retry after Retry-After, as rate limited, when Mailchimp answers 429', async () => {
+  it('answers 429 as Mailchimp does: a problem document and no wait header', async () => {
+    const mc = await start();
+    mc.rateLimitNext(1);
+    const response = await fetch(`${mc.baseUrl}/ping`, {
+      headers: { Authorization: `Bearer ${mc.apiKey}` },
+    });
+
+    expect(response.status).toBe(429);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const waits = [...response.headers.keys()].filter((h) => /retry-after|ratelimit/i.test(h));
+    expect(waits).toEqual([]);
+    expect(await response.json()).toMatchObject({
+      title: 'Too Many Requests',
+      status: 429,
+      detail: expect.stringContaining('10 simultaneous connections'),
+    });
+  });
+
+  it('asks to retry after 1 to 10 s, as rate limited, when Mailchimp answers 429', async () => {
     const mc = await start();
     const list = mc.createList();
-    mc.rateLimitNext(1, 7);
-
-    const [outcome] = await send(mailchimpContext(mc, list), [memberChange('ray')]);
-    expect(outcome).toMatchObject({ status: 'retry', rateLimited: true, retryAfterMs: 7000 });
-    expect(outcome).toHaveProperty('message', expect.stringContaining('429'));
+    const waits: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      mc.rateLimitNext(1);
+      const [outcome] = await send(mailchimpContext(mc, list), [memberChange('ray')]);
+      expect(outcome).toMatchObject({ status: 'retry', rateLimited: true });
+      expect(outcome).toHaveProperty('message', expect.stringContaining('429 Too Many Requests'));
+      waits.push((outcome as { retryAfterMs: number }).retryAfterMs);
+    }
+    expect(Math.min(...waits)).toBeGreaterThanOrEqual(1000);
+    expect(Math.max(...waits)).toBeLessThanOrEqual(10_000);
+    // Spread out, so rejected calls of one batch do not all come back at once.
+    expect(new Set(waits).size).toBeGreaterThan(1);
 
     const [again] = await send(mailchimpContext(mc, list), [memberChange('ray')]);
     expect(again).toEqual({ profileId: 'ray', status: 'complete' });
+  });
+
+  it('asks to read the merge fields again after 1 to 10 s when Mailchimp answers 429', async () => {
+    const mc = await start();
+    const ctx = mailchimpContext(mc, mc.createList());
+    mc.rateLimitNext(1);
+
+    const error = await mailchimpConnector.mappingOptions(ctx).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RemoteUnavailableError);
+    const wait = (error as RemoteUnavailableError).retryAfterMs!;
+    expect(wait).toBeGreaterThanOrEqual(1000);
+    expect(wait).toBeLessThanOrEqual(10_000);
+    await expect(mailchimpConnector.mappingOptions(ctx)).resolves.toHaveProperty('known');
+  });
+
+  it('archives before re-adding when a batch deletes and creates one email', async () => {
+    // Latency keeps calls open long enough for two at once to show in the fake's counter.
+    const mc = await start(30);
+    const list = mc.createList();
+    const ctx = mailchimpContext(mc, list);
+    const email = 'kai@example.com';
+    await send(ctx, [
+      memberChange('old', { newProperties: { email_address: email, FNAME: 'Old' } }),
+    ]);
+
+    // A new profile takes the email in the same batch that deletes the old profile.
+    const create = memberChange('new', {
+      newProperties: { email_address: email, FNAME: 'New' },
+      newGroups: ['VIP'],
+    });
+    const remove = memberChange('old', {
+      toDelete: true,
+      oldProperties: { email_address: email },
+      oldGroups: ['Trial'],
+    });
+    expect(await send(ctx, [create, remove])).toEqual([
+      { profileId: 'new', status: 'complete' },
+      { profileId: 'old', status: 'complete' },
+    ]);
+    expect(memberOf(list, email)).toMatchObject({
+      status: 'subscribed',
+      merge_fields: expect.objectContaining({ FNAME: 'New' }),
+    });
+    expect(tagsOf(list, email)).toEqual(['VIP']);
+    expect(mc.peakFor(email)).toBe(1);
   });
 
   it('retries on a server error without marking it rate limited', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mailchimpConnector } from '../../connectors/mailchimp';
-import { startFakeMailchimp, type FakeMailchimp } from '../fakes/mailchimp';
+import { startFakeMailchimp, subscriberHash, type FakeMailchimp } from '../fakes/mailchimp';
+import { writeMember } from '../fakes/mailchimp/state';
 import { mailchimpContext, memberChange, memberOf, tagsOf } from '../fakes/mailchimp/fixtures';
 
 let fake: FakeMailchimp;
@@ -52,6 +53,46 @@ describe('mailchimp connector: members', () => {
       status: 'unsubscribed',
       merge_fields: expect.objectContaining({ FNAME: 'Bob', LNAME: '' }),
     });
+  });
+
+  it('leaves the status of a member Mailchimp held before the first export', async () => {
+    const list = fake.createList();
+    const email = 'una@example.com';
+    // Someone unsubscribed long before Outflow exported to this audience.
+    writeMember(
+      list,
+      subscriberHash(email),
+      { email_address: email, status: 'unsubscribed' },
+      true,
+    );
+
+    const first = memberChange('una', { newProperties: { email_address: email, FNAME: 'Una' } });
+    expect(await send(mailchimpContext(fake, list), [first])).toEqual([
+      { profileId: 'una', status: 'complete' },
+    ]);
+    expect(memberOf(list, email)).toMatchObject({
+      status: 'unsubscribed',
+      merge_fields: expect.objectContaining({ FNAME: 'Una' }),
+    });
+  });
+
+  it('keeps the status of the existing member a changed email lands on', async () => {
+    const list = fake.createList();
+    const ctx = mailchimpContext(fake, list);
+    const [from, to] = ['vi@example.com', 'vi@work.example.com'];
+    await send(ctx, [memberChange('vi', { newProperties: { email_address: from } })]);
+    writeMember(list, subscriberHash(to), { email_address: to, status: 'cleaned' }, true);
+
+    const move = memberChange('vi', {
+      oldProperties: { email_address: from },
+      newProperties: { email_address: to, FNAME: 'Vi' },
+    });
+    expect(await send(ctx, [move])).toEqual([{ profileId: 'vi', status: 'complete' }]);
+    expect(memberOf(list, to)).toMatchObject({
+      status: 'cleaned',
+      merge_fields: expect.objectContaining({ FNAME: 'Vi' }),
+    });
+    expect(memberOf(list, from)).toMatchObject({ status: 'subscribed' });
   });
 
   it('renames the member in place when the email changes', async () => {

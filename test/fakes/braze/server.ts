@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { inFlightPerUser } from './in-flight';
 import { exportView, track, type User } from './state';
 
 /**
@@ -20,8 +21,12 @@ export interface FakeBraze {
   failNext(count: number, status: number): void;
   /** requests seen, in arrival order */
   requests: { path: string; body: Record<string, unknown> }[];
+  /** when each request arrived (epoch ms) and the status it was answered with */
+  timeline: { path: string; status: number; at: number }[];
   /** most requests in flight at once */
   peakConcurrency(): number;
+  /** most requests naming `externalId` in flight at once */
+  peakFor(externalId: string): number;
   close(): Promise<void>;
 }
 
@@ -55,8 +60,10 @@ export async function startFakeBraze(
   const refusals = new Map<string, string>();
   const scripted: { status: number; resetInSeconds?: number }[] = [];
   const requests: FakeBraze['requests'] = [];
+  const timeline: FakeBraze['timeline'] = [];
   let inFlight = 0;
   let peak = 0;
+  const perUser = inFlightPerUser();
   let window = { start: 0, used: 0 };
 
   function route(path: string, body: Record<string, unknown>): Reply {
@@ -175,8 +182,16 @@ export async function startFakeBraze(
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      const at = Date.now();
       if (req.method !== 'POST') return send(res, { status: 404, body: { message: 'Not Found' } });
-      const { reply, resetInSeconds } = answer(req, Buffer.concat(chunks).toString());
+      const raw = Buffer.concat(chunks).toString();
+      perUser.hold(res, raw);
+      const { reply, resetInSeconds } = answer(req, raw);
+      timeline.push({
+        path: new URL(req.url ?? '/', 'http://x').pathname,
+        status: reply.status,
+        at,
+      });
       setTimeout(() => send(res, reply, resetInSeconds), options.latencyMs ?? 0);
     });
   });
@@ -195,7 +210,9 @@ export async function startFakeBraze(
       for (let i = 0; i < count; i++) scripted.push({ status });
     },
     requests,
+    timeline,
     peakConcurrency: () => peak,
+    peakFor: perUser.peak,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

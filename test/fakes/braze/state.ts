@@ -46,6 +46,17 @@ const standardNames = new Set([
 
 const emailPattern = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const maxStringLength = 255;
+const subscriptionStates = ['opted_in', 'subscribed', 'unsubscribed'];
+
+/**
+ * Braze's documented syntax check (email validation guide): no whitespace, and a period in the
+ * local part only between other characters. Stricter than Outflow's, as the real one is.
+ */
+function validEmail(email: string): boolean {
+  if (!emailPattern.test(email)) return false;
+  const local = email.slice(0, email.lastIndexOf('@'));
+  return !local.startsWith('.') && !local.endsWith('.') && !local.includes('..');
+}
 
 export function newUser(externalId: string): User {
   return {
@@ -63,12 +74,14 @@ function problemWith(object: Record<string, unknown>): string | null {
     return "'external_id' is required";
   }
   const email = object.email;
-  if (
-    email !== undefined &&
-    email !== null &&
-    (typeof email !== 'string' || !emailPattern.test(email))
-  ) {
+  if (email !== undefined && email !== null && (typeof email !== 'string' || !validEmail(email))) {
     return `Invalid email address '${String(email)}'`;
+  }
+  for (const key of ['email_subscribe', 'push_subscribe']) {
+    const state = object[key];
+    if (state !== undefined && state !== null && !subscriptionStates.includes(state as string)) {
+      return `'${key}' must be one of ${subscriptionStates.join(', ')}`;
+    }
   }
   for (const [key, value] of Object.entries(object)) {
     if (typeof value === 'string' && value.length > maxStringLength) {

@@ -48,3 +48,9 @@ export function memberOf(list: List, email: string) {
 export function tagsOf(list: List, email: string): string[] {
   return (memberOf(list, email)?.tags ?? []).map((t) => t.name).sort();
 }
+
+/** The calls Mailchimp received for the member with `email`, as "METHOD /path", in order. */
+export function callsFor(fake: FakeMailchimp, email: string): string[] {
+  const hash = subscriberHash(email);
+  return fake.requests.filter((r) => r.includes(`/members/${hash}`));
+}

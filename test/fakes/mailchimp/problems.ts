@@ -47,6 +47,14 @@ export function memberExists(email: string): Reply {
 export const invalidEmail = () =>
   problem(400, 'Invalid Resource', 'Please provide a valid email address.');
 
+// Worded as the recorded refusal of `foo@example.com`.
+export const looksFake = (email: string) =>
+  problem(
+    400,
+    'Invalid Resource',
+    `${email} looks fake or invalid, please enter a real email address.`,
+  );
+
 export const complianceState = (email: string) =>
   problem(
     400,

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { inFlightPerMember } from './in-flight';
 import * as p from './problems';
 import type { Reply } from './problems';
 import { memberView, newList, writeMember, writeTags, type List, type MemberBody } from './state';
@@ -14,12 +15,22 @@ export interface FakeMailchimp {
   apiKey: string;
   lists: Map<string, List>;
   createList(extraMergeFields?: { tag: string; type: string }[]): List;
-  /** the next `count` requests answer 429 with `Retry-After: seconds` */
-  rateLimitNext(count: number, retryAfterSeconds?: number): void;
+  /**
+   * The next `count` requests answer 429 as Mailchimp does: the connection-limit problem
+   * document, with no Retry-After or rate-limit header (Mailchimp sends none).
+   * @param ignored kept so older callers compile; there is no wait to announce.
+   */
+  rateLimitNext(count: number, ignored?: number): void;
+  /** as `rateLimitNext`, for the next `count` calls to a member (not the merge-field read) */
+  rateLimitMemberCalls(count: number): void;
   /** the next `count` requests answer `status` (e.g. 503) */
   failNext(count: number, status: number): void;
   /** requests seen, in arrival order, as "METHOD /path" */
   requests: string[];
+  /** when each request arrived (epoch ms), as "METHOD /path", and the status it was answered */
+  timeline: { request: string; status: number; at: number }[];
+  /** most requests for the member with this email in flight at once */
+  peakFor(email: string): number;
   /** most requests in flight at once for the key, and 429s sent for exceeding 10 */
   peakConcurrency(): number;
   connectionRejections(): number;
@@ -33,8 +44,15 @@ export async function startFakeMailchimp(
 ): Promise<FakeMailchimp> {
   const apiKey = options.apiKey ?? `${Math.random().toString(16).slice(2)}0123456789-us6`;
   const lists = new Map<string, List>();
-  const scripted: Reply[] = [];
+  // Replies scripted by tests, taken in order by the first request each one matches.
+  const scripted: { reply: Reply; matches?: RegExp }[] = [];
+  const takeScripted = (request: string) => {
+    const at = scripted.findIndex((s) => !s.matches || s.matches.test(request));
+    return at < 0 ? undefined : scripted.splice(at, 1)[0]!.reply;
+  };
   const requests: string[] = [];
+  const timeline: FakeMailchimp['timeline'] = [];
+  const perMember = inFlightPerMember();
   let inFlight = 0;
   let peak = 0;
   let rejections = 0;
@@ -119,9 +137,11 @@ export async function startFakeMailchimp(
     inFlight += 1;
     peak = Math.max(peak, inFlight);
     res.on('close', () => (inFlight -= 1));
+    perMember.hold(res, req.url ?? '/');
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      const at = Date.now();
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       requests.push(`${req.method} ${path}`);
       let body: unknown;
@@ -133,7 +153,9 @@ export async function startFakeMailchimp(
           p.problem(400, 'JSON Parse Error', 'We encountered an unspecified JSON parsing error.'),
         );
       }
-      const reply = scripted.shift() ?? route(req.method ?? 'GET', path, body);
+      const request = `${req.method} ${path}`;
+      const reply = takeScripted(request) ?? route(req.method ?? 'GET', path, body);
+      timeline.push({ request, status: reply.status, at });
       setTimeout(() => send(res, reply), options.latencyMs ?? 0);
     });
   });
@@ -150,20 +172,26 @@ export async function startFakeMailchimp(
       lists.set(list.id, list);
       return list;
     },
-    rateLimitNext(count, retryAfterSeconds = 1) {
-      const reply = p.tooManyConnections();
-      for (let i = 0; i < count; i++) {
-        scripted.push({ ...reply, headers: { 'retry-after': String(retryAfterSeconds) } });
-      }
+    rateLimitNext(count) {
+      for (let i = 0; i < count; i++) scripted.push({ reply: p.tooManyConnections() });
+    },
+    rateLimitMemberCalls(count) {
+      const matches = /\/members\/[0-9a-f]{32}/;
+      for (let i = 0; i < count; i++) scripted.push({ reply: p.tooManyConnections(), matches });
     },
     failNext(count, status) {
       for (let i = 0; i < count; i++) {
-        scripted.push(
-          p.problem(status, 'Internal Server Error', 'An unexpected internal error has occurred.'),
+        const reply = p.problem(
+          status,
+          'Internal Server Error',
+          'An unexpected internal error has occurred.',
         );
+        scripted.push({ reply });
       }
     },
     requests,
+    timeline,
+    peakFor: (email) => perMember.peak(p.subscriberHash(email)),
     peakConcurrency: () => peak,
     connectionRejections: () => rejections,
     close: () =>

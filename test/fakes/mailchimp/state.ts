@@ -28,8 +28,9 @@ export interface List {
   name: string;
   mergeFields: MergeField[];
   members: Map<string, Member>;
-  /** emails that Mailchimp refuses to subscribe: compliance review or permanently deleted */
-  flagged: Map<string, 'compliance' | 'forgotten'>;
+  /** emails Mailchimp refuses to subscribe: compliance review, permanently deleted, or ones
+   * its heuristics take for fake (the recordings show `foo@example.com` refused so) */
+  flagged: Map<string, 'compliance' | 'forgotten' | 'fake'>;
 }
 
 const defaultMergeFields: [string, string, string][] = [
@@ -77,6 +78,7 @@ function refusal(list: List, email: string): Reply | null {
   const flag = list.flagged.get(email.toLowerCase());
   if (flag === 'compliance') return p.complianceState(email);
   if (flag === 'forgotten') return p.forgottenEmail(email);
+  if (flag === 'fake') return p.looksFake(email);
   return null;
 }
 

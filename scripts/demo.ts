@@ -6,9 +6,23 @@ import { type DemoProfile, demoProperties, loadDemoProfiles } from './demo-data'
 /** Where the demo's Postgres destinations write: a database beside Outflow's own. */
 export const demoTargetDatabase = 'outflow_demo';
 
-/** Grouparoo's demo groups whose rules the API supports (see demo/grouparoo/config). */
+/** Grouparoo's demo groups, as its config defines them (see demo/grouparoo/config). */
 const demoGroups = [
   { id: 'high_value', name: 'High Value', rules: [{ property: 'ltv', op: 'gt', match: 100 }] },
+  {
+    id: 'high_value_automotive',
+    name: 'High Value with Recent Automotive Purchase',
+    rules: [
+      { property: 'ltv', op: 'gt', match: 100 },
+      {
+        property: 'last_purchase_date',
+        op: 'relative_gt',
+        relativeMatchNumber: 60,
+        relativeMatchUnit: 'days',
+      },
+      { property: 'last_purchase_category', op: 'eq', match: 'Automotive' },
+    ],
+  },
   {
     id: 'spanish_speakers',
     name: 'Spanish Speakers',

@@ -12,8 +12,11 @@ import { actions, configHarness } from './harness';
 
 type Row = Record<string, string>;
 
-/** Each demo group's members, computed from the CSV files with plain JS, relative to now. */
-async function expectedMembers(): Promise<Record<string, Set<string>>> {
+/**
+ * Each demo group's members, computed from the CSV files with plain JS, relative to now, with
+ * purchase dates moved by `shiftMs` as the test imports them.
+ */
+async function expectedMembers(shiftMs: number): Promise<Record<string, Set<string>>> {
   const csv = async (file: string) =>
     parse(await readFile(path.join(demoDataDir, file), 'utf8'), { columns: true }) as Row[];
   const [users, purchases] = await Promise.all([csv('users.csv'), csv('purchases.csv')]);
@@ -34,7 +37,7 @@ async function expectedMembers(): Promise<Record<string, Set<string>>> {
     spanish_speakers: pick((u) => u.language === 'Spanish'),
     high_value_automotive: pick((u) => {
       const p = last.get(u.id!);
-      const at = p ? Date.parse(p.created_at!) : NaN;
+      const at = p ? Date.parse(p.created_at!) + shiftMs : NaN;
       return (
         (ltv.get(u.id!) ?? 0) > 100 &&
         p?.category === 'Automotive' &&
@@ -108,12 +111,27 @@ describe("Grouparoo's demo configuration", async () => {
     expect(reasons.logger_destination).toContain('"logger-export-records"');
     expect(reasons.demo_users_schedule).toContain('not applicable');
 
+    // The demo's purchases are years old: moved so the newest was 45 days ago, "purchased in
+    // the last 60 days" holds for some users and not for others.
     const profiles = await loadDemoProfiles();
+    const dates = profiles.flatMap((p) => {
+      const at = p.properties.last_purchase_date;
+      return typeof at === 'string' ? [Date.parse(at)] : [];
+    });
+    const shiftMs = Date.now() - 45 * 24 * 3_600_000 - Math.max(...dates);
+    for (const p of profiles) {
+      const at = p.properties.last_purchase_date;
+      if (typeof at === 'string') {
+        p.properties.last_purchase_date = new Date(Date.parse(at) + shiftMs).toISOString();
+      }
+    }
     const imported = await call('POST', '/profiles/batch', { profiles });
     expect(imported.status).toBe(200);
 
-    const expected = await expectedMembers();
+    const expected = await expectedMembers(shiftMs);
     expect(expected.high_value!.size).toBe(185);
+    expect(expected.high_value_automotive!.size).toBeGreaterThan(0);
+    expect(expected.high_value_automotive!.size).toBeLessThan(expected.high_value!.size);
     for (const [groupId, ids] of Object.entries(expected)) {
       const members: string[] = [];
       let after: string | null = null;

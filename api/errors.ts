@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { logger } from '../lib/logger';
 import { UniqueValueError } from '../db/profiles';
-import { RemoteUnavailableError } from '../connectors/types';
+import { RemoteRefusedError, RemoteUnavailableError } from '../connectors/types';
 
 /** One field-level problem in a rejected request. */
 export interface Issue {
@@ -54,6 +54,10 @@ export function handleError(error: Error, c: Context): Response {
       error.retryAfterMs === undefined ? undefined : Math.ceil(error.retryAfterMs / 1000);
     const headers = retryAfter === undefined ? undefined : { 'Retry-After': String(retryAfter) };
     return c.json({ error: { message: error.message } }, 502, headers);
+  }
+  if (error instanceof RemoteRefusedError) {
+    // The tool refused what the options ask of it (its key, an audience id): fix the options.
+    return c.json({ error: { message: error.message } }, 422);
   }
   if (error instanceof HTTPException) {
     const res = error.getResponse();

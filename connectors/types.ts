@@ -135,3 +135,11 @@ export class RemoteUnavailableError extends Error {
     super(message, options);
   }
 }
+
+/**
+ * The tool answered and refused (bad credentials, an unknown audience or list): asking again
+ * will not help until someone changes the options. Its message names the tool and the reason.
+ */
+export class RemoteRefusedError extends Error {
+  override name = 'RemoteRefusedError';
+}

@@ -1,4 +1,5 @@
 import {
+  RemoteRefusedError,
   RemoteUnavailableError,
   type MappingOptions,
   type RemoteField,
@@ -100,7 +101,7 @@ export async function hubspotMappingOptions(
         'retryAfterMs' in result ? result.retryAfterMs : undefined,
       );
     }
-    throw new Error(message);
+    throw new RemoteRefusedError(message);
   }
   return read.mapping;
 }

@@ -1,4 +1,5 @@
 import {
+  RemoteRefusedError,
   RemoteUnavailableError,
   type MappingOptions,
   type RemoteField,
@@ -51,7 +52,7 @@ export async function mailchimpMappingOptions(
     if (result.status === 429) {
       throw new RemoteUnavailableError(message, result.retryAfterMs ?? rateLimitWait());
     }
-    throw new Error(message);
+    throw new RemoteRefusedError(message);
   }
   const body = result.body as { merge_fields?: { tag: string; type: string }[] } | undefined;
   const fields = body?.merge_fields ?? [];

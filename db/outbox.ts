@@ -68,16 +68,30 @@ export async function queueCollection(
   }
 }
 
-/** Queues every profile the remote still holds, so a changed definition can remove or fix it. */
-export async function queuePresent(
+/**
+ * Queues, once each, every profile a changed definition may concern: the members of the old
+ * and the new collection, and everyone the remote still holds (so it can be removed or fixed).
+ */
+export async function queueReevaluation(
   tx: Executor,
   destinationId: string,
-  runId: string | null = null,
+  collections: { collection: CollectionType; groupId: string | null }[],
+  runId: string,
 ): Promise<void> {
+  const sources = [
+    sql`select profile_id from destination_profiles
+        where destination_id = ${destinationId} and present`,
+  ];
+  for (const { collection, groupId } of collections) {
+    if (collection === 'all') sources.push(sql`select id as profile_id from profiles`);
+    else if (collection === 'group' && groupId) {
+      sources.push(sql`select profile_id from group_members where group_id = ${groupId}`);
+    }
+  }
+  // `union` drops the duplicates: a profile in both collections gets one row, not three.
   await tx.execute(sql`
     insert into destination_changes (destination_id, profile_id, run_id)
-    select destination_id, profile_id, ${runId} from destination_profiles
-    where destination_id = ${destinationId} and present`);
+    select ${destinationId}, s.profile_id, ${runId} from (${sql.join(sources, sql` union `)}) s`);
 }
 
 /** The live destinations to wake after a commit: ids, names and connector types only. */

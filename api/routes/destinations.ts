@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
-import { dropQueue, queueCollection, queuePresent } from '../../db/outbox';
+import { dropQueue, queueCollection, queueReevaluation } from '../../db/outbox';
 import { createRun, endRun, newRunId, sealRun, supersedeRuns } from '../../db/runs';
 import { apps, destinations, syncRuns } from '../../db/schema';
 import { collectionTypes, exportStates, syncModes } from '../../lib/domain';
@@ -210,14 +210,12 @@ export function destinationsRoutes({ db, temporal, config }: ApiDeps) {
           id: runId,
           destinationId: id,
           kind: 'resync',
-          summary: `Re-sync of ${row!.name} after a ${what} change`,
+          summary: `Re-sync of ${row!.name} after ${/^[aeiou]/.test(what) ? 'an' : 'a'} ${what} change`,
           configVersion: row!.configVersion,
         });
         await supersedeRuns(tx, id, runId);
         // Everyone who was or will be in scope, and everyone the remote still holds.
-        await queueCollection(tx, id, current.collection, current.groupId, runId);
-        await queueCollection(tx, id, row!.collection, row!.groupId, runId);
-        await queuePresent(tx, id, runId);
+        await queueReevaluation(tx, id, [current, row!], runId);
         await sealRun(tx, runId);
       }
       return { row: row!, type, reevaluate, settingsChanged };

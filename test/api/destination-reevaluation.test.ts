@@ -77,7 +77,7 @@ describe('re-evaluation after a group mapping or options change', async () => {
     return { p, destination, vipId: vip.body.id as string, trackedId: tracked.body.id as string };
   }
 
-  /** The distinct profiles of `ids` queued for the destination. */
+  /** The profiles of `ids` queued for the destination, once per outbox row. */
   async function queued(destinationId: string, ids: Record<string, string>) {
     const rows = await db
       .select({ profileId: destinationChanges.profileId })
@@ -89,7 +89,7 @@ describe('re-evaluation after a group mapping or options change', async () => {
         ),
       );
     const names = new Map(Object.entries(ids).map(([n, id]) => [id, n]));
-    return [...new Set(rows.map((r) => names.get(r.profileId)!))].sort();
+    return rows.map((r) => names.get(r.profileId)!).sort();
   }
 
   async function latestRun(destinationId: string) {
@@ -129,7 +129,7 @@ describe('re-evaluation after a group mapping or options change', async () => {
     expect(await queued(destination.id, p)).toEqual(['fresh', 'left', 'member']);
     const run = await latestRun(destination.id);
     expect(run).toMatchObject({ kind: 'resync', total: 3 });
-    expect(run.summary).toContain('options');
+    expect(run.summary).toBe('Re-sync of Tool list after an options change');
   });
 
   it('queues nothing when the group mapping or options are sent back unchanged', async () => {

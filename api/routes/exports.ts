@@ -23,7 +23,11 @@ const exportParams = z.object({
 });
 
 type ExportRow = typeof exports.$inferSelect;
-const view = ({ force: _force, sendAt: _sendAt, ...e }: ExportRow) => e;
+// A pending export that waits for a retry says until when; otherwise the send time is noise.
+const view = ({ force: _force, sendAt, ...e }: ExportRow) => ({
+  ...e,
+  retryAt: e.state === 'pending' && sendAt ? sendAt : null,
+});
 
 const tags = ['exports'];
 const routes = {

@@ -167,6 +167,10 @@ describe('exports API', () => {
       startedAt: null,
       completedAt: null,
     });
+    // The remote asked for ten minutes: the export says when it goes again.
+    const retryIn = Date.parse(waiting!.retryAt) - Date.parse(waiting!.createdAt);
+    expect(retryIn).toBeGreaterThan(9 * 60_000);
+    expect(failed!.retryAt).toBeNull();
   });
 
   it('filters by destination, profile and state, newest first', async () => {

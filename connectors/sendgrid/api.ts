@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { callSendgrid, type SendgridResult } from './client';
 import type { SendgridAppOptions } from './options';
 
@@ -8,10 +9,13 @@ import type { SendgridAppOptions } from './options';
 
 export type Failed = Exclude<SendgridResult, { kind: 'ok' }>;
 
+/** A contact as search answers it: reserved fields at the top, custom fields by name. */
 export interface Contact {
   id: string;
   email: string;
   list_ids: string[];
+  custom_fields?: Record<string, unknown>;
+  [reserved: string]: unknown;
 }
 
 export interface JobStatus {
@@ -21,9 +25,8 @@ export interface JobStatus {
   results?: { errored_count?: number; errors_url?: string };
 }
 
-// Documented per-request limits.
+// Documented per-request limit.
 const searchLimit = 100;
-const idsPerDelete = 100;
 
 export function sendgridApi(options: SendgridAppOptions, signal?: AbortSignal) {
   const call = (method: string, path: string, body?: unknown) =>
@@ -32,10 +35,14 @@ export function sendgridApi(options: SendgridAppOptions, signal?: AbortSignal) {
     r.kind === 'ok' ? String(r.body.job_id) : r;
 
   return {
+    /** names the account without its key, e.g. for caches */
+    account: createHash('sha256').update(`${options.baseUrl} ${options.apiKey}`).digest('hex'),
+
     /** Contacts by lower-cased email; missing emails are absent from the map. */
     async findByEmails(emails: string[]): Promise<Map<string, Contact> | Failed> {
       const found = new Map<string, Contact>();
-      const unique = [...new Set(emails)];
+      // An address without "@" can exist nowhere; it must not make the whole search fail.
+      const unique = [...new Set(emails)].filter((e) => e.includes('@'));
       for (let i = 0; i < unique.length; i += searchLimit) {
         const batch = unique.slice(i, i + searchLimit);
         const r = await call('POST', '/v3/marketing/contacts/search/emails', { emails: batch });
@@ -54,22 +61,20 @@ export function sendgridApi(options: SendgridAppOptions, signal?: AbortSignal) {
     upsert: async (contacts: Record<string, unknown>[], listIds: string[]) =>
       jobOf(await call('PUT', '/v3/marketing/contacts', { list_ids: listIds, contacts })),
 
-    /** Starts deletion jobs; answers the last job id, or the first failed call. */
-    async deleteContacts(ids: string[]): Promise<string | Failed | null> {
-      let last: string | null = null;
-      for (let i = 0; i < ids.length; i += idsPerDelete) {
-        const query = encodeURIComponent(ids.slice(i, i + idsPerDelete).join(','));
-        const job = jobOf(await call('DELETE', `/v3/marketing/contacts?ids=${query}`));
-        if (typeof job !== 'string') return job;
-        last = job;
-      }
-      return last;
+    /** Starts a deletion job for up to 100 contacts. */
+    async deleteContacts(ids: string[]): Promise<string | Failed> {
+      const query = encodeURIComponent(ids.join(','));
+      return jobOf(await call('DELETE', `/v3/marketing/contacts?ids=${query}`));
     },
 
-    async removeFromList(listId: string, contactIds: string[]): Promise<string | Failed> {
+    /** Starts a job taking up to 100 contacts off a list; null when the list is gone. */
+    async removeFromList(listId: string, contactIds: string[]): Promise<string | Failed | null> {
       const query = encodeURIComponent(contactIds.join(','));
       const path = `/v3/marketing/lists/${encodeURIComponent(listId)}/contacts?contact_ids=${query}`;
-      return jobOf(await call('DELETE', path));
+      const r = await call('DELETE', path);
+      // A list deleted in SendGrid holds nobody: there is nothing left to remove.
+      if (r.kind === 'error' && r.status === 404) return null;
+      return jobOf(r);
     },
 
     async lists(): Promise<Map<string, string> | Failed> {

@@ -1,174 +1,174 @@
-import type { SyncOperations } from '../../lib/domain';
 import type { ExportChange, ExportOutcome } from '../types';
-import type { Contact, Failed, SendgridApi } from './api';
+import type { Failed, SendgridApi } from './api';
 import { outcomeOf } from './client';
-import type { AccountFields } from './fields';
 import { resolveLists } from './lists';
-import { contactOf, emailOf } from './payload';
+import { encodePending, type Pending } from './pending';
+import { emailOf } from './payload';
+import { stepFor, type Step, type StepTarget, type UpsertStep } from './steps';
 
-export interface Target {
+export interface Target extends StepTarget {
   api: SendgridApi;
-  fields: AccountFields;
-  syncOperations: SyncOperations;
-  pollAfterMs: number;
 }
 
-const refusal = (profileId: string, message: string): ExportOutcome => ({
-  profileId,
-  status: 'failed',
-  message,
-  level: 'error',
-});
+/** Where a change stands after sending: the jobs it started and the first step that failed. */
+interface Progress {
+  jobs: string[];
+  failure?: ExportOutcome;
+}
 
-const info = (profileId: string, message: string): ExportOutcome => ({
-  profileId,
-  status: 'failed',
-  message,
-  level: 'info',
-});
+/** How often a change is sent again after a step failed while other steps had started. */
+const maxResends = 3;
+const perCall = 100;
 
 /**
- * Sends a batch: deletes and upserts start SendGrid jobs, reported as `processing` until
- * `checkJob` hears how they ended. An email change deletes the old contact (sync) or takes our
- * lists off it (additive, enrich), since SendGrid cannot change a contact's email.
+ * Sends a batch. Every change ends `processing` with the SendGrid jobs it started (see
+ * `pending.ts`), and is complete only once `checkJob` heard that all of them completed. The
+ * upserts go first, as the only step SendGrid may refuse per contact; list removals and
+ * deletes follow. A job once started is always recorded, so nothing newer can overtake it.
  */
 export async function exportChanges(
   target: Target,
   changes: ExportChange[],
+  resume: { since?: number; resends?: number } = {},
 ): Promise<ExportOutcome[]> {
-  const { api, syncOperations } = target;
-  const outcomes = new Map<string, ExportOutcome>();
+  const { api } = target;
   const emails = changes.flatMap((c) => [emailOf(c.oldProperties), emailOf(c.newProperties)]);
   const found = await api.findByEmails(emails.filter((e): e is string => e !== null));
-  if (!(found instanceof Map)) return changes.map((c) => outcomeOf(c.profileId, 'search', found));
-
-  const deletes = new Map<ExportChange, Contact>();
-  const upserts: ExportChange[] = [];
-  const removals: { change: ExportChange; contact: Contact; groups: string[] }[] = [];
-  for (const change of changes) {
-    const { profileId } = change;
-    const oldEmail = emailOf(change.oldProperties);
-    const newEmail = emailOf(change.newProperties);
-    if (change.toDelete) {
-      if (!syncOperations.delete)
-        outcomes.set(profileId, info(profileId, 'sync mode does not delete'));
-      const contact = found.get(oldEmail ?? newEmail ?? '');
-      if (!outcomes.has(profileId) && contact) deletes.set(change, contact);
-      // Nothing to delete remotely counts as done.
-      else if (!outcomes.has(profileId)) outcomes.set(profileId, { profileId, status: 'complete' });
-      continue;
-    }
-    if (!newEmail) {
-      outcomes.set(profileId, { profileId, status: 'failed', level: 'error', message: 'no email' });
-      continue;
-    }
-    const contact = found.get(newEmail);
-    if (!contact && !syncOperations.create) {
-      outcomes.set(profileId, info(profileId, 'not created: enrich mode only updates contacts'));
-      continue;
-    }
-    const previous = oldEmail && oldEmail !== newEmail ? found.get(oldEmail) : undefined;
-    if (previous && syncOperations.delete) deletes.set(change, previous);
-    else if (previous) removals.push({ change, contact: previous, groups: change.oldGroups });
-    const left = change.oldGroups.filter((g) => !change.newGroups.includes(g));
-    if (contact && left.length > 0) removals.push({ change, contact, groups: left });
-    upserts.push(change);
+  if (!(found instanceof Map)) {
+    return changes.map((c) => outcomeOf(c.profileId, 'search contacts', found));
   }
+  const now = Date.now();
+  const steps = changes.map((c) => stepFor(target, c, found, { since: resume.since ?? now, now }));
+  const progress = new Map<Step, Progress>(steps.map((s) => [s, { jobs: [] }]));
+  const upserts = steps.filter((s): s is UpsertStep => s.kind === 'upsert');
 
-  const names = new Set([...upserts, ...removals.map((r) => r.change)].flatMap((c) => c.newGroups));
-  const lists = await resolveLists(api, names, removals.length > 0);
-  if (!(lists instanceof Map)) {
-    for (const c of [...upserts, ...removals.map((r) => r.change)])
-      outcomes.set(c.profileId, outcomeOf(c.profileId, 'read lists', lists));
-    return finish(changes, outcomes);
+  const lists = await resolveLists(
+    api,
+    new Set(upserts.flatMap((s) => s.groups)),
+    upserts.some((s) => s.removals.length > 0 || s.dropGroups.length > 0),
+  );
+  if (lists instanceof Map) {
+    await startUpserts(api, lists, upserts, progress);
+    const started = upserts.filter((s) => !progress.get(s)!.failure);
+    await startRemovals(api, lists, started, progress);
+  } else {
+    for (const s of upserts)
+      progress.get(s)!.failure = outcomeOf(s.change.profileId, 'read lists', lists);
   }
+  await startDeletes(api, steps, progress);
 
-  await removeFromLists(api, lists, removals, outcomes);
-  await deleteContacts(target, deletes, outcomes);
-  await upsertContacts(target, lists, upserts, outcomes);
-  return finish(changes, outcomes);
+  return steps.map((step) => {
+    if (step.kind === 'final') return step.outcome;
+    return outcomeFor(target, step, progress.get(step)!, resume.resends ?? 0);
+  });
 }
 
-function finish(changes: ExportChange[], outcomes: Map<string, ExportOutcome>) {
-  return changes.map((c) => outcomes.get(c.profileId)!);
+function outcomeFor(target: Target, step: Step, p: Progress, resends: number): ExportOutcome {
+  const { profileId } = step.change;
+  const waitFor = (pending: Pending, afterMs = target.pollAfterMs): ExportOutcome => ({
+    profileId,
+    status: 'processing',
+    jobId: encodePending(pending),
+    pollAfterMs: afterMs,
+  });
+  const { failure, jobs } = p;
+  if (!failure) {
+    return waitFor({ jobs, ...(step.kind === 'upsert' && step.then ? { next: step.then } : {}) });
+  }
+  if (jobs.length === 0) return failure;
+  // Jobs already started must report before anything else is sent for this profile; then the
+  // change is sent again, after the wait a 429 asked for. Only other failures use up resends.
+  if (failure.status === 'retry' && (failure.rateLimited || resends < maxResends)) {
+    const counted = failure.rateLimited ? resends : resends + 1;
+    const afterMs = Math.max(target.pollAfterMs, failure.retryAfterMs ?? 0);
+    return waitFor({ jobs, next: 'resend', resends: counted }, afterMs);
+  }
+  const message = 'message' in failure ? failure.message : 'SendGrid refused a step';
+  return waitFor({ jobs, failure: message });
 }
 
-async function removeFromLists(
+async function startUpserts(
   api: SendgridApi,
   lists: Map<string, string>,
-  removals: { change: ExportChange; contact: Contact; groups: string[] }[],
-  outcomes: Map<string, ExportOutcome>,
-) {
-  const byList = new Map<string, { ids: Set<string>; changes: ExportChange[] }>();
-  for (const { change, contact, groups } of removals) {
-    for (const name of groups) {
-      const listId = lists.get(name);
-      // A list that is gone, or that the contact left already, has nothing to remove.
-      if (!listId || !contact.list_ids.includes(listId)) continue;
-      const entry = byList.get(listId) ?? { ids: new Set(), changes: [] };
-      entry.ids.add(contact.id);
-      entry.changes.push(change);
-      byList.set(listId, entry);
-    }
-  }
-  for (const [listId, { ids, changes }] of byList) {
-    // TODO: the removal job is not polled; it touches other lists than the upsert, so their
-    // order does not matter, but a removal refused inside the job goes unnoticed.
-    const job = await api.removeFromList(listId, [...ids]);
-    if (typeof job !== 'string') fail(changes, 'remove contacts from a list', job, outcomes);
-  }
-}
-
-async function deleteContacts(
-  target: Target,
-  deletes: Map<ExportChange, Contact>,
-  outcomes: Map<string, ExportOutcome>,
-) {
-  const pending = [...deletes].filter(([c]) => !outcomes.has(c.profileId));
-  if (pending.length === 0) return;
-  const changes = pending.map(([change]) => change);
-  const job = await target.api.deleteContacts([...new Set(pending.map(([, c]) => c.id))]);
-  if (job !== null && typeof job !== 'string')
-    return fail(changes, 'delete contacts', job, outcomes);
-  // An email change waits for its upsert's job; a delete waits for this one.
-  for (const change of changes.filter((c) => c.toDelete)) {
-    outcomes.set(change.profileId, processing(target, change, job!));
-  }
-}
-
-async function upsertContacts(
-  target: Target,
-  lists: Map<string, string>,
-  upserts: ExportChange[],
-  outcomes: Map<string, ExportOutcome>,
+  upserts: UpsertStep[],
+  progress: Map<Step, Progress>,
 ) {
   // `list_ids` applies to every contact of a request: one request per set of lists.
-  const bySet = new Map<string, ExportChange[]>();
-  for (const change of upserts.filter((c) => !outcomes.has(c.profileId))) {
-    const ids = change.newGroups.map((g) => lists.get(g)!).sort();
-    bySet.set(ids.join(','), [...(bySet.get(ids.join(',')) ?? []), change]);
+  const bySet = new Map<string, UpsertStep[]>();
+  for (const step of upserts) {
+    const dropped = new Set(step.dropGroups.map((g) => lists.get(g)));
+    const kept = step.keepListIds.filter((id) => !dropped.has(id));
+    const ids = [...new Set([...kept, ...step.groups.map((g) => lists.get(g)!)])].sort();
+    bySet.set(ids.join(','), [...(bySet.get(ids.join(',')) ?? []), step]);
   }
   for (const [key, group] of bySet) {
     const listIds = key === '' ? [] : key.split(',');
     let batch = group;
     // A 400 names refused contacts by index: fail those, send the rest once more.
     for (let round = 0; round < 2 && batch.length > 0; round++) {
-      const job = await target.api.upsert(
-        batch.map((c) => contactOf(c, target.fields)),
+      const job = await api.upsert(
+        batch.map((s) => s.contact),
         listIds,
       );
       if (typeof job === 'string') {
-        for (const c of batch) outcomes.set(c.profileId, processing(target, c, job));
+        for (const s of batch) progress.get(s)!.jobs.push(job);
         break;
       }
       const refused = refusedIndexes(job);
-      if (refused.size === 0 || round === 1) return fail(batch, 'upsert contacts', job, outcomes);
-      batch.forEach((c, i) => {
+      if (refused.size === 0 || round === 1) return fail(batch, 'upsert contacts', job, progress);
+      batch.forEach((s, i) => {
         const message = `SendGrid refused the contact: ${refused.get(i)}`;
-        if (refused.has(i)) outcomes.set(c.profileId, refusal(c.profileId, message));
+        const failure = {
+          profileId: s.change.profileId,
+          status: 'failed',
+          message,
+          level: 'error',
+        };
+        if (refused.has(i)) progress.get(s)!.failure = failure as ExportOutcome;
       });
       batch = batch.filter((_, i) => !refused.has(i));
     }
+  }
+}
+
+async function startRemovals(
+  api: SendgridApi,
+  lists: Map<string, string>,
+  upserts: UpsertStep[],
+  progress: Map<Step, Progress>,
+) {
+  // Sent whether or not search lists the contact there: search may not show our latest add.
+  const byList = new Map<string, { ids: string[]; steps: UpsertStep[] }>();
+  for (const step of upserts) {
+    for (const { contactId, groups } of step.removals) {
+      for (const name of groups) {
+        const listId = lists.get(name);
+        if (!listId) continue; // a list deleted in SendGrid holds nobody
+        const entry = byList.get(listId) ?? { ids: [], steps: [] };
+        entry.ids.push(contactId);
+        entry.steps.push(step);
+        byList.set(listId, entry);
+      }
+    }
+  }
+  for (const [listId, { ids, steps }] of byList) {
+    for (let i = 0; i < ids.length; i += perCall) {
+      const chunk = ids.slice(i, i + perCall);
+      const job = await api.removeFromList(listId, [...new Set(chunk)]);
+      const concerned = [...new Set(steps.slice(i, i + perCall))];
+      if (typeof job === 'string') for (const s of concerned) progress.get(s)!.jobs.push(job);
+      else if (job !== null) fail(concerned, 'remove contacts from a list', job, progress);
+    }
+  }
+}
+
+async function startDeletes(api: SendgridApi, steps: Step[], progress: Map<Step, Progress>) {
+  const deletes = steps.filter((s): s is Extract<Step, { kind: 'delete' }> => s.kind === 'delete');
+  for (let i = 0; i < deletes.length; i += perCall) {
+    const chunk = deletes.slice(i, i + perCall);
+    const job = await api.deleteContacts([...new Set(chunk.map((s) => s.contactId))]);
+    if (typeof job === 'string') for (const s of chunk) progress.get(s)!.jobs.push(job);
+    else fail(chunk, 'delete contacts', job, progress);
   }
 }
 
@@ -182,20 +182,9 @@ function refusedIndexes(failed: Failed): Map<number, string> {
   return refused;
 }
 
-function processing(target: Target, change: ExportChange, jobId: string): ExportOutcome {
-  return {
-    profileId: change.profileId,
-    status: 'processing',
-    jobId,
-    pollAfterMs: target.pollAfterMs,
-  };
-}
-
-function fail(
-  changes: ExportChange[],
-  what: string,
-  failed: Failed,
-  outcomes: Map<string, ExportOutcome>,
-) {
-  for (const c of changes) outcomes.set(c.profileId, outcomeOf(c.profileId, what, failed));
+function fail(steps: Step[], what: string, failed: Failed, progress: Map<Step, Progress>) {
+  for (const s of steps) {
+    const p = progress.get(s)!;
+    p.failure ??= outcomeOf(s.change.profileId, what, failed);
+  }
 }

@@ -1,8 +1,14 @@
 import { logger } from '../../lib/logger';
-import { RemoteUnavailableError, type Connector, type ConnectorContext } from '../types';
+import {
+  RemoteUnavailableError,
+  type Connector,
+  type ConnectorContext,
+  type ExportChange,
+  type ExportOutcome,
+} from '../types';
 import { sendgridApi } from './api';
 import { callSendgrid, outcomeOf, requestsPerKey } from './client';
-import { exportChanges } from './export';
+import { exportChanges, type Target } from './export';
 import { loadFields, sendgridMappingOptions } from './fields';
 import { checkJob } from './jobs';
 import {
@@ -21,8 +27,8 @@ const maxBatchSize = 500;
 
 /**
  * Marketing Campaigns contacts, one per profile, identified by email; groups are lists.
- * Upserts and deletes are asynchronous SendGrid jobs: exports stay `processing` until
- * `checkJob` reads how the job ended.
+ * Upserts, deletes and list removals are asynchronous SendGrid jobs: exports stay `processing`
+ * until `checkJob` read that every job they started completed.
  */
 export const sendgridConnector: Connector<SendgridAppOptions, SendgridDestinationOptions> = {
   type: 'sendgrid',
@@ -60,29 +66,46 @@ export const sendgridConnector: Connector<SendgridAppOptions, SendgridDestinatio
     return sendgridMappingOptions(fields);
   },
   async exportBatch(ctx: Context, changes) {
-    const options = sendgridAppOptions.parse(ctx.appOptions);
-    const fields = await loadFields(options, ctx.signal);
-    if ('kind' in fields) {
-      return changes.map((c) => outcomeOf(c.profileId, 'list field definitions', fields));
-    }
-    const target = {
-      api: sendgridApi(options, ctx.signal),
-      fields,
-      syncOperations: ctx.syncOperations,
-      pollAfterMs: options.jobPollMs,
-    };
-    const outcomes = await exportChanges(target, changes);
-    const failed = outcomes.filter((o) => o.status === 'failed' || o.status === 'retry').length;
-    if (failed > 0) {
-      log.warn(
-        { destinationId: ctx.destinationId, profiles: changes.length, failed },
-        'sendgrid batch had problems',
-      );
-    }
-    return outcomes;
+    return logged(ctx, changes, await send(ctx, changes, {}));
   },
   async checkJob(ctx: Context, jobId, changes) {
     const options = sendgridAppOptions.parse(ctx.appOptions);
-    return checkJob(sendgridApi(options, ctx.signal), jobId, changes, options.jobPollMs);
+    const outcomes = await checkJob(targetOf(ctx, options), jobId, changes, (again, pending) =>
+      send(ctx, again, pending),
+    );
+    return logged(ctx, changes, outcomes);
   },
 };
+
+function targetOf(ctx: Context, options: SendgridAppOptions): Omit<Target, 'fields'> {
+  return {
+    api: sendgridApi(options, ctx.signal),
+    syncOperations: ctx.syncOperations,
+    pollAfterMs: options.jobPollMs,
+    searchWaitMs: options.searchWaitMs,
+  };
+}
+
+async function send(
+  ctx: Context,
+  changes: ExportChange[],
+  resume: { since?: number; resends?: number },
+): Promise<ExportOutcome[]> {
+  const options = sendgridAppOptions.parse(ctx.appOptions);
+  const fields = await loadFields(options, ctx.signal);
+  if ('kind' in fields) {
+    return changes.map((c) => outcomeOf(c.profileId, 'list field definitions', fields));
+  }
+  return exportChanges({ ...targetOf(ctx, options), fields }, changes, resume);
+}
+
+function logged(ctx: Context, changes: ExportChange[], outcomes: ExportOutcome[]) {
+  const failed = outcomes.filter((o) => o.status === 'failed' || o.status === 'retry').length;
+  if (failed > 0) {
+    log.warn(
+      { destinationId: ctx.destinationId, profiles: changes.length, failed },
+      'sendgrid batch had problems',
+    );
+  }
+  return outcomes;
+}

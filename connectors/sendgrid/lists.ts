@@ -17,8 +17,15 @@ export async function resolveLists(
   for (const name of names) {
     if (lists.has(name)) continue;
     const id = await api.createList(name);
-    if (typeof id !== 'string') return id;
-    lists.set(name, id);
+    if (typeof id === 'string') {
+      lists.set(name, id);
+      continue;
+    }
+    // Another batch may have created it since we read: SendGrid refuses a second list by name.
+    const again = id.kind === 'error' && id.status === 400 ? await api.lists() : id;
+    if (!(again instanceof Map)) return again;
+    if (!again.has(name)) return id;
+    lists.set(name, again.get(name)!);
   }
   return lists;
 }

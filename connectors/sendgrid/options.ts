@@ -23,6 +23,11 @@ export const sendgridAppOptions = z.object({
   timeoutMs: z.number().int().min(100).max(120_000).default(15_000),
   /** how long to wait before asking about an upsert job; SendGrid jobs take seconds to minutes */
   jobPollMs: z.number().int().min(50).max(600_000).default(5_000),
+  /**
+   * How long a contact we sent may stay missing from SendGrid's search (which lags behind its
+   * jobs) before we take it as deleted in SendGrid, in milliseconds.
+   */
+  searchWaitMs: z.number().int().min(0).max(3_600_000).default(300_000),
 });
 export type SendgridAppOptions = z.infer<typeof sendgridAppOptions>;
 

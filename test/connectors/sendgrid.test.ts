@@ -1,8 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendgridConnector } from '../../connectors/sendgrid';
-import type { ExportChange, ExportOutcome } from '../../connectors/types';
+import { decodePending } from '../../connectors/sendgrid/pending';
+import type { ExportChange } from '../../connectors/types';
 import { startFakeSendgrid, type FakeSendgrid } from '../fakes/sendgrid';
-import { contactChange, sendgridContext, uniqueEmail } from '../fakes/sendgrid/fixtures';
+import {
+  contactChange,
+  requestsConcerning,
+  sendAndSettle,
+  sendgridContext,
+  uniqueEmail,
+} from '../fakes/sendgrid/fixtures';
 
 let fake: FakeSendgrid;
 
@@ -18,24 +25,6 @@ const send = (ctx: Ctx, changes: ExportChange[]) => sendgridConnector.exportBatc
 const check = (ctx: Ctx, jobId: string, changes: ExportChange[]) =>
   sendgridConnector.checkJob!(ctx, jobId, changes);
 
-/** Sends, then checks the job until it reports, as the engine's timers would. */
-async function sendAndSettle(ctx: Ctx, changes: ExportChange[]): Promise<ExportOutcome[]> {
-  let outcomes = await send(ctx, changes);
-  for (let i = 0; i < 50; i++) {
-    const waiting = outcomes.filter((o) => o.status === 'processing');
-    if (waiting.length === 0) return outcomes;
-    await new Promise((r) => setTimeout(r, 50));
-    const jobId = (waiting[0] as { jobId: string }).jobId;
-    const checked = await check(
-      ctx,
-      jobId,
-      changes.filter((c) => waiting.some((w) => w.profileId === c.profileId)),
-    );
-    outcomes = outcomes.map((o) => checked.find((c) => c.profileId === o.profileId) ?? o);
-  }
-  throw new Error('job never reported');
-}
-
 describe('sendgrid connector: asynchronous jobs', () => {
   it('reports an upsert as processing with its job id, and applies nothing until the job ends', async () => {
     const ctx = sendgridContext(fake);
@@ -45,7 +34,8 @@ describe('sendgrid connector: asynchronous jobs', () => {
     const [outcome] = await send(ctx, [change]);
     expect(outcome).toMatchObject({ profileId: 'ana', status: 'processing', pollAfterMs: 100 });
     const jobId = (outcome as { jobId: string }).jobId;
-    expect(fake.jobs.get(jobId)?.status).toBe('pending');
+    const [sendgridJob] = decodePending(jobId)!.jobs;
+    expect(fake.jobs.get(sendgridJob!)?.status).toBe('pending');
     expect(fake.contacts.has(email)).toBe(false);
 
     expect(await check(ctx, jobId, [change])).toEqual([
@@ -90,13 +80,31 @@ describe('sendgrid connector: asynchronous jobs', () => {
     expect(outcomes[1]).toEqual({ profileId: 'fine', status: 'complete' });
   });
 
-  it('waits as long as X-RateLimit-Reset says after a 429, without using up retries', async () => {
+  it('fails a contact whose custom value its field cannot hold once the job reports, leaving it unchanged', async () => {
     const ctx = sendgridContext(fake);
-    fake.rateLimitNext(1, 7);
-    const [outcome] = await send(ctx, [
-      contactChange('rl', { newProperties: { email: uniqueEmail('rl') } }),
-    ]);
-    expect(outcome).toMatchObject({ status: 'retry', rateLimited: true, retryAfterMs: 7000 });
+    const email = uniqueEmail('evan');
+    const first = contactChange('evan', {
+      newProperties: { email, date_field: '1970-01-01T00:00:00.000Z' },
+    });
+    await sendAndSettle(ctx, [first]);
+
+    // As recorded: SendGrid accepts the request (202) and its job refuses the contact.
+    const bad = contactChange('evan', {
+      oldProperties: first.newProperties,
+      newProperties: { email, first_name: 'Evan', date_field: 'AAAAA' },
+    });
+    const [outcome] = await sendAndSettle(ctx, [bad]);
+    const put = fake.requests.find(
+      (r) => r.method === 'PUT' && JSON.stringify(r.body).includes('AAAAA'),
+    );
+    expect(put?.status).toBe(202);
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      level: 'error',
+      message: expect.stringContaining("custom field 'date_field' must be a date"),
+    });
+    expect(fake.contactByEmail(email)?.fields).toEqual({});
+    expect(fake.contactByEmail(email)?.custom_fields).toEqual({ e4_D: '1970-01-01T00:00:00.000Z' });
   });
 });
 
@@ -119,20 +127,35 @@ describe('sendgrid connector: lists, deletes, enrich and email changes', () => {
     expect(fake.listNamesOf(email)).toEqual(['VIP']);
   });
 
-  it('deletes the contact under the email last sent, and counts a missing one as done', async () => {
+  it('deletes the contact under the email last sent', async () => {
     const ctx = sendgridContext(fake);
     const email = uniqueEmail('del');
     await sendAndSettle(ctx, [contactChange('del', { newProperties: { email } })]);
     const remove = contactChange('del', {
       toDelete: true,
-      oldProperties: { email },
-      newProperties: {},
+      oldProperties: { email, first_name: 'Del' },
+      newProperties: { email, first_name: 'Del' },
     });
 
     expect(await sendAndSettle(ctx, [remove])).toEqual([{ profileId: 'del', status: 'complete' }]);
     expect(fake.contactByEmail(email)).toBeUndefined();
-    const again = await send(ctx, [remove]);
-    expect(again).toEqual([{ profileId: 'del', status: 'complete' }]);
+  });
+
+  it('counts a contact missing from SendGrid as deleted once search had time to show it', async () => {
+    const ctx = sendgridContext(fake, 'sync', { searchWaitMs: 600 });
+    const email = uniqueEmail('gone');
+    const remove = contactChange('gone', {
+      toDelete: true,
+      oldProperties: { email },
+      newProperties: { email },
+    });
+
+    // Search may not show a contact created moments ago yet: no verdict before the wait.
+    const [first] = await send(ctx, [remove]);
+    expect(first).toMatchObject({ status: 'processing' });
+    expect(await sendAndSettle(ctx, [remove])).toEqual([{ profileId: 'gone', status: 'complete' }]);
+    const deletes = requestsConcerning(fake, email).filter((r) => r.method === 'DELETE');
+    expect(deletes).toEqual([]);
   });
 
   it('refuses to create a contact in enrich mode but updates an existing one', async () => {
@@ -152,27 +175,6 @@ describe('sendgrid connector: lists, deletes, enrich and email changes', () => {
     expect(outcomes[1]).toMatchObject({ status: 'failed', level: 'info' });
     expect(fake.contactByEmail(known)?.fields).toMatchObject({ city: 'Porto' });
     expect(fake.contactByEmail(unknown)).toBeUndefined();
-  });
-
-  it('moves a contact to its new email: sync deletes the old one, additive only takes our lists', async () => {
-    for (const mode of ['sync', 'additive'] as const) {
-      const ctx = sendgridContext(fake, mode);
-      const [a, b] = [uniqueEmail('a'), uniqueEmail('b')];
-      await sendAndSettle(ctx, [
-        contactChange('m', { newProperties: { email: a }, newGroups: ['Ours'] }),
-      ]);
-      const move = contactChange('m', {
-        oldProperties: { email: a },
-        newProperties: { email: b },
-        oldGroups: ['Ours'],
-        newGroups: ['Ours'],
-      });
-      expect(await sendAndSettle(ctx, [move])).toEqual([{ profileId: 'm', status: 'complete' }]);
-      await new Promise((r) => setTimeout(r, 200));
-      expect(fake.listNamesOf(b)).toEqual(['Ours']);
-      if (mode === 'sync') expect(fake.contactByEmail(a)).toBeUndefined();
-      else expect(fake.listNamesOf(a)).toEqual([]);
-    }
   });
 
   it('lists reserved and custom fields with their types as mapping options', async () => {

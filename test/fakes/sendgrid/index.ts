@@ -1,2 +1,2 @@
-export { startFakeSendgrid, type FakeSendgrid } from './server';
+export { startFakeSendgrid, type FakeSendgrid, type FakeSendgridOptions } from './server';
 export type { Contact } from './state';

@@ -1,13 +1,13 @@
-import { randomUUID } from 'node:crypto';
+import { fieldDefinitions } from './fields';
 
-/** A contact as SendGrid's search answers it (the fields we use). */
+/** A contact as the local API stores it. */
 export interface Contact {
   id: string;
   email: string;
   list_ids: string[];
   /** reserved fields by name */
   fields: Record<string, unknown>;
-  /** custom fields by field id */
+  /** custom fields by field id (the form an upsert sends) */
   custom_fields: Record<string, unknown>;
 }
 
@@ -17,10 +17,18 @@ export interface Job {
   status: 'pending' | 'completed' | 'errored' | 'failed';
   /** when the job finishes, epoch ms */
   dueAt: number;
+  /** the emails it concerns, for counting requests per contact */
+  emails: string[];
   /** applies the job to the contacts; answers the refused emails with their reasons */
   apply: () => Map<string, string>;
   errors: Map<string, string>;
   requested: number;
+}
+
+/** What search answers for one email: a copy of the contact as it was at `at`, or its absence. */
+interface Indexed {
+  at: number;
+  view: ReturnType<typeof contactView> | null;
 }
 
 export interface State {
@@ -29,71 +37,61 @@ export interface State {
   jobs: Map<string, Job>;
   /** email → reason: an upsert job refuses that contact (as for an undeliverable address) */
   refusals: Map<string, string>;
+  /** globally unsubscribed addresses (`/v3/asm/suppressions/global`), kept apart from contacts */
+  suppressions: Set<string>;
+  /** per email, what search shows and since when: search lags behind jobs by `searchLagMs` */
+  index: Map<string, Indexed[]>;
+  searchLagMs: number;
+  /** job types whose next job fails whole, applying nothing (as SendGrid's `failed`) */
+  failingJobs: Job['job_type'][];
+  /** job types whose jobs stay `pending` (and hold the queue behind them) until released */
+  heldJobs: Set<Job['job_type']>;
 }
 
-/** Finishes due jobs in the order they were created, as one queue would. */
-export function settleDue(state: State, now = Date.now()): void {
-  for (const job of state.jobs.values()) {
-    if (job.status !== 'pending') continue;
-    if (job.dueAt > now) return;
-    job.errors = job.apply();
-    const all = job.errors.size >= job.requested && job.requested > 0;
-    job.status = job.errors.size === 0 ? 'completed' : all ? 'failed' : 'errored';
-  }
-}
-
-export function upsertJob(state: State, contacts: Record<string, unknown>[], listIds: string[]) {
-  return () => {
-    const errors = new Map<string, string>();
-    for (const input of contacts) {
-      const email = String(input.email).toLowerCase();
-      const refusal = state.refusals.get(email);
-      if (refusal) {
-        errors.set(email, refusal);
-        continue;
-      }
-      const { email: _, custom_fields, ...fields } = input;
-      const contact = state.contacts.get(email) ?? {
-        id: randomUUID(),
-        email,
-        list_ids: [],
-        fields: {},
-        custom_fields: {},
-      };
-      Object.assign(contact.fields, fields);
-      Object.assign(contact.custom_fields, custom_fields ?? {});
-      contact.list_ids = [...new Set([...contact.list_ids, ...listIds])];
-      state.contacts.set(email, contact);
-    }
-    return errors;
+export function emptyState(searchLagMs: number): State {
+  return {
+    contacts: new Map(),
+    lists: new Map(),
+    jobs: new Map(),
+    refusals: new Map(),
+    suppressions: new Set(),
+    index: new Map(),
+    searchLagMs,
+    failingJobs: [],
+    heldJobs: new Set(),
   };
 }
 
-export function deleteJob(state: State, ids: string[]) {
-  return () => {
-    for (const [email, contact] of state.contacts) {
-      if (ids.includes(contact.id)) state.contacts.delete(email);
-    }
-    return new Map<string, string>();
-  };
-}
+const customNames = new Map(fieldDefinitions.custom_fields.map((f) => [f.id, f.name]));
 
-export function listRemovalJob(state: State, listId: string, ids: string[]) {
-  return () => {
-    for (const contact of state.contacts.values()) {
-      if (ids.includes(contact.id)) contact.list_ids = contact.list_ids.filter((l) => l !== listId);
-    }
-    return new Map<string, string>();
-  };
-}
-
-/** The search answer's view of a contact. */
+/** The contact as search answers it: reserved fields at the top, custom fields by name. */
 export function contactView(c: Contact) {
+  const custom = Object.fromEntries(
+    Object.entries(c.custom_fields).map(([id, value]) => [customNames.get(id) ?? id, value]),
+  );
   return {
     id: c.id,
     email: c.email,
-    list_ids: c.list_ids,
-    ...c.fields,
-    custom_fields: c.custom_fields,
+    list_ids: [...c.list_ids],
+    ...structuredClone(c.fields),
+    custom_fields: custom,
   };
+}
+
+/** Records what search will show for `email` once the lag has passed. */
+export function reindex(state: State, email: string, now = Date.now()): void {
+  const contact = state.contacts.get(email);
+  const entries = state.index.get(email) ?? [];
+  entries.push({ at: now, view: contact ? contactView(contact) : null });
+  // Only the newest entry already visible, and the ones still to come, can be answered.
+  const visible = entries.filter((e) => e.at <= now - state.searchLagMs);
+  const keep = entries.length - Math.max(0, visible.length - 1);
+  state.index.set(email, entries.slice(entries.length - keep));
+}
+
+/** What search answers for `email` now: the newest version older than the lag. */
+export function searchView(state: State, email: string, now = Date.now()) {
+  const entries = state.index.get(email) ?? [];
+  const visible = entries.filter((e) => e.at <= now - state.searchLagMs);
+  return visible.at(-1)?.view ?? null;
 }

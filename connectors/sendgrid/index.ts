@@ -1,5 +1,6 @@
 import { logger } from '../../lib/logger';
 import {
+  RemoteRefusedError,
   RemoteUnavailableError,
   type Connector,
   type ConnectorContext,
@@ -61,7 +62,7 @@ export const sendgridConnector: Connector<SendgridAppOptions, SendgridDestinatio
       if (fields.kind === 'unreachable' || fields.status === 429 || fields.status >= 500) {
         throw new RemoteUnavailableError(message, retryAfterMs);
       }
-      throw new Error(message);
+      throw new RemoteRefusedError(message);
     }
     return sendgridMappingOptions(fields);
   },

@@ -92,6 +92,17 @@ describe('demo import', () => {
     );
     expect(await tableEmails('high_value_users')).toEqual(expected);
     await eventually(async () => (await tableEmails('all_users')).length === 1000, 90_000);
+    // Done means nothing left to export: a profile queued twice (its values, then a group it
+    // joined) may still have a no-op export to go after its row is written.
+    for (const id of ['demo_high_value', 'demo_all_users']) {
+      await eventually(async () => {
+        const s = await api.request<{ changesWaiting: number }>(
+          'GET',
+          `/destinations/${id}/status`,
+        );
+        return s.changesWaiting === 0;
+      }, 90_000);
+    }
 
     const [row] = await target`select * from high_value_users where email = ${expected[0]!}`;
     expect(Number(row!.ltv)).toBeGreaterThan(100);

@@ -48,6 +48,8 @@ export interface Noted {
   /** set when its newest row is a retry of a failed export */
   retryExportId: number | null;
   retryMode: RetryMode | null;
+  /** a row asks to send even if nothing changed (the destination's target moved) */
+  resend: boolean;
 }
 
 /** Notes each profile's queued changes, in one statement. */
@@ -62,11 +64,13 @@ export async function noteOutbox(
     run_id: string | null;
     retry_export_id: string | null;
     retry_mode: RetryMode | null;
+    resend: boolean;
   }>(sql`
     select profile_id, max(id) as max_id,
       (array_agg(run_id order by id desc) filter (where run_id is not null))[1] as run_id,
       (array_agg(retry_export_id order by id desc))[1] as retry_export_id,
-      (array_agg(retry_mode order by id desc))[1] as retry_mode
+      (array_agg(retry_mode order by id desc))[1] as retry_mode,
+      bool_or(resend) as resend
     from destination_changes
     where destination_id = ${destinationId} and profile_id = any(${sql.param(profileIds)}::text[])
     group by profile_id`);
@@ -78,6 +82,7 @@ export async function noteOutbox(
         runId: r.run_id,
         retryExportId: r.retry_export_id === null ? null : Number(r.retry_export_id),
         retryMode: r.retry_mode,
+        resend: r.resend,
       },
     ]),
   );

@@ -74,10 +74,13 @@ export async function prepareBatch(db: Db, input: PrepareInput): Promise<Prepare
     }
     const retried = note?.retryExportId ? input.retried.get(note.retryExportId) : undefined;
     const exact = note?.retryMode === 'exact' && retried && isStillNewest(retried, state);
+    // A re-sync after the destination's options changed (another table, another audience)
+    // sends everyone in scope: what the baseline says was sent went somewhere else.
+    const forced = force || Boolean(note?.resend);
     const base = {
       destinationId: destination.id,
       configVersion: exact ? retried.configVersion : destination.configVersion,
-      force: force || Boolean(exact),
+      force: forced || Boolean(exact),
       runId: note?.runId ?? null,
       // Counts automatic retries in a row; any other change starts the count again.
       autoRetries: note?.retryMode === 'auto' && retried ? retried.autoRetries + 1 : 0,
@@ -88,7 +91,7 @@ export async function prepareBatch(db: Db, input: PrepareInput): Promise<Prepare
       // remote; otherwise (and for `fresh`) the profile is planned from its data as it is now.
       plan = exact
         ? { ...planColumns(retried), hasChanges: true }
-        : planExport({ ...input, destination, ...state, force });
+        : planExport({ ...input, destination, ...state, force: forced });
     } catch (err) {
       // A property whose type changed so it no longer converts: fail this profile only.
       toCancel.push(...state.open.map((e) => e.id));

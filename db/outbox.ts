@@ -77,6 +77,8 @@ export async function queueReevaluation(
   destinationId: string,
   collections: { collection: CollectionType; groupId: string | null }[],
   runId: string,
+  /** send even the unchanged: the destination's options moved where the data goes */
+  resend = false,
 ): Promise<void> {
   const sources = [
     sql`select profile_id from destination_profiles
@@ -90,8 +92,9 @@ export async function queueReevaluation(
   }
   // `union` drops the duplicates: a profile in both collections gets one row, not three.
   await tx.execute(sql`
-    insert into destination_changes (destination_id, profile_id, run_id)
-    select ${destinationId}, s.profile_id, ${runId} from (${sql.join(sources, sql` union `)}) s`);
+    insert into destination_changes (destination_id, profile_id, run_id, resend)
+    select ${destinationId}, s.profile_id, ${runId}, ${resend}
+    from (${sql.join(sources, sql` union `)}) s`);
 }
 
 /** The live destinations to wake after a commit: ids, names and connector types only. */

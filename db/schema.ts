@@ -145,6 +145,8 @@ export const destinationChanges = pgTable(
     retryExportId: bigint('retry_export_id', { mode: 'number' }),
     /** `exact` resends the failed export's payload; `fresh` and `auto` plan again */
     retryMode: text('retry_mode').$type<RetryMode>(),
+    /** send even when nothing changed: the remote may not hold what was sent before */
+    resend: boolean('resend').notNull().default(false),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

@@ -214,8 +214,10 @@ export function destinationsRoutes({ db, temporal, config }: ApiDeps) {
           configVersion: row!.configVersion,
         });
         await supersedeRuns(tx, id, runId);
-        // Everyone who was or will be in scope, and everyone the remote still holds.
-        await queueReevaluation(tx, id, [current, row!], runId);
+        // Everyone who was or will be in scope, and everyone the remote still holds. New
+        // options may point elsewhere (another table or audience): then all are sent again.
+        const resend = changed.some(([k]) => k === 'options');
+        await queueReevaluation(tx, id, [current, row!], runId, resend);
         await sealRun(tx, runId);
       }
       return { row: row!, type, reevaluate, settingsChanged };

@@ -137,6 +137,26 @@ describe('demo import', () => {
     expect(Number(row!.ltv)).toBe(5);
   });
 
+  it('fills a new table with everyone in scope when the destination moves to it', async () => {
+    const before = await tableEmails('all_users');
+    await target`drop table if exists all_users_v2`;
+    const moved = await api.request<{ configVersion: number }>(
+      'PATCH',
+      '/destinations/demo_all_users',
+      { options: { table: 'all_users_v2', keyColumn: 'email' } },
+    );
+    expect(moved.configVersion).toBeGreaterThan(1);
+    // Unchanged profiles too: what their baselines say was sent went to the old table.
+    await eventually(async () => {
+      const rows = await target`select count(*)::int as n from all_users_v2`.catch(() => [
+        { n: 0 },
+      ]);
+      return rows[0]!.n === before.length;
+    }, 90_000);
+    expect(await tableEmails('all_users_v2')).toEqual(before);
+    expect(await tableEmails('all_users')).toEqual(before); // the old table is left as it was
+  }, 120_000);
+
   it('lists one workflow per destination and its initial sync run, by search attribute', async () => {
     const list = (query: string) =>
       eventually(async () => {

@@ -1,0 +1,1 @@
+ALTER TABLE "destination_changes" ADD COLUMN "resend" boolean DEFAULT false NOT NULL;

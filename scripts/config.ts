@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { Command } from 'commander';
 import { sql } from 'drizzle-orm';
-import '../connectors/builtin';
+import { closePostgresPools } from '../connectors/builtin';
 import { formatReport, runConfig, type RunOptions } from '../config';
 import { readConfigDir } from '../config/sources';
 import { createDb } from '../db/client';
@@ -87,6 +87,9 @@ async function run(
     process.exitCode = report.ok ? 0 : 1;
   } finally {
     await temporal?.close();
+    // Checking a postgres destination opened a pool to its database; idle, it would keep the
+    // process alive for a minute.
+    await closePostgresPools();
     await close();
   }
 }

@@ -172,13 +172,20 @@ export async function applyDeclarations(
           return JSON.stringify(after) !== JSON.stringify(stored);
         });
         if (!result.ok) {
+          const hinted = (path: string, message: string) => {
+            const hint = d.hints?.[path];
+            return hint ? `${message} (${hint})` : message;
+          };
           const issues = result.error?.issues?.map((i) => ({
             path: i.path,
-            message: hide(i.message),
+            message: hinted(i.path, hide(i.message)),
           }));
+          const first = issues?.[0];
           Object.assign(entry, {
             action: 'error',
-            message: hide(result.error?.message ?? `HTTP ${result.status}`),
+            message: first
+              ? `${first.path}: ${first.message}`
+              : hide(result.error?.message ?? `HTTP ${result.status}`),
             issues,
           });
         } else if (result.kept) entry.action = stored ? 'update' : 'create';

@@ -17,6 +17,8 @@ export interface Declaration {
   /** the API create body, without the id (the API validates it) */
   body: Record<string, unknown>;
   source: string;
+  /** per field path (`options.apiKey`), a hint added to an error there */
+  hints?: Record<string, string>;
 }
 
 /** An object left out on purpose, with the reason shown in the plan. */

@@ -50,6 +50,17 @@ function options(value: unknown, env: NodeJS.ProcessEnv): Record<string, unknown
   return out;
 }
 
+/** What to add to an option's error when its value names an env var that is not set. */
+function unsetEnvHints(value: unknown, env: NodeJS.ProcessEnv): Record<string, string> {
+  const hints: Record<string, string> = {};
+  for (const [k, v] of Object.entries((value ?? {}) as Record<string, unknown>)) {
+    if (typeof v === 'string' && envName.test(v) && env[v] === undefined) {
+      hints[`options.${k}`] = `Grouparoo reads ${v} from the environment here: set it`;
+    }
+  }
+  return hints;
+}
+
 function rule(r: GObject): GObject {
   const property = String(r.propertyId ?? r.key ?? '');
   const column = columnRules[String(r.recordColumn ?? '')] ?? columnRules[property];
@@ -79,8 +90,11 @@ export function fromGrouparoo(
   });
   if (notApplicable.has(cls)) return skip('not applicable to Outflow, skipped');
   if (!id) return { issue: { at: source, message: `a Grouparoo ${cls} needs an "id"` } };
-  const declare = (kind: 'property' | 'group' | 'app' | 'destination', body: GObject) =>
-    ({ declaration: { kind, id, body, source } }) as const;
+  const declare = (
+    kind: 'property' | 'group' | 'app' | 'destination',
+    body: GObject,
+    hints?: Record<string, string>,
+  ) => ({ declaration: { kind, id, body, source, ...(hints ? { hints } : {}) } }) as const;
 
   switch (cls) {
     case 'Property':
@@ -99,24 +113,29 @@ export function fromGrouparoo(
     case 'App': {
       const type = connectorTypeOf(String(g.type), connectorTypes);
       if (!type) return skip(`unsupported app type ${quote(g.type)}, skipped`);
-      return declare('app', { name: g.name, type, options: options(g.options, env) });
+      const body = { name: g.name, type, options: options(g.options, env) };
+      return declare('app', body, unsetEnvHints(g.options, env));
     }
     case 'Destination': {
       if (!connectorTypeOf(String(g.type), connectorTypes))
         return skip(`unsupported destination type ${quote(g.type)}, skipped`);
       const memberships = (g.destinationGroupMemberships ?? {}) as Record<string, string>;
       const collection = collections[String(g.collection ?? 'none')] ?? g.collection;
-      return declare('destination', {
-        name: g.name,
-        appId: g.appId,
-        options: options(g.options, env),
-        collection,
-        groupId: collection === 'group' ? (g.groupId ?? null) : null,
-        mapping: g.mapping ?? {},
-        // Grouparoo's code config writes {remote name: group id}; the API takes the inverse.
-        groupMapping: Object.fromEntries(Object.entries(memberships).map(([n, gid]) => [gid, n])),
-        ...(g.syncMode ? { syncMode: g.syncMode } : {}),
-      });
+      return declare(
+        'destination',
+        {
+          name: g.name,
+          appId: g.appId,
+          options: options(g.options, env),
+          collection,
+          groupId: collection === 'group' ? (g.groupId ?? null) : null,
+          mapping: g.mapping ?? {},
+          // Grouparoo's code config writes {remote name: group id}; the API takes the inverse.
+          groupMapping: Object.fromEntries(Object.entries(memberships).map(([n, gid]) => [gid, n])),
+          ...(g.syncMode ? { syncMode: g.syncMode } : {}),
+        },
+        unsetEnvHints(g.options, env),
+      );
     }
     default:
       return { issue: { at: source, message: `unknown Grouparoo class ${quote(cls)}` } };

@@ -134,12 +134,15 @@ export function appsRoutes({ db }: ApiDeps) {
       if (!row) throw notFound('app', id);
       // Deleted destinations keep their export history, so they block the app's removal too.
       const users = await tx
-        .select({ id: destinations.id })
+        .select({ id: destinations.id, deletedAt: destinations.deletedAt })
         .from(destinations)
         .where(eq(destinations.appId, id));
+      const names = (rows: typeof users) => rows.map((u) => `"${u.id}"`).join(', ');
+      const live = users.filter((u) => u.deletedAt === null);
+      if (live.length > 0) throw conflict(`app "${id}" is used by destination(s) ${names(live)}`);
       if (users.length > 0) {
         throw conflict(
-          `app "${id}" is used by destination(s) ${users.map((u) => `"${u.id}"`).join(', ')}`,
+          `app "${id}" is kept for the export history of deleted destination(s) ${names(users)}`,
         );
       }
       await tx.delete(apps).where(eq(apps.id, id));

@@ -163,12 +163,22 @@ describe('apps and destinations API', async () => {
   it('refuses to delete an app or a group a destination uses, and answers 404 for unknown ids', async () => {
     const groupId = await newGroupWith();
     const destination = await newDestination(groupId);
-    expect((await call('DELETE', `/apps/${destination.appId}`)).status).toBe(409);
+    const inUse = await call('DELETE', `/apps/${destination.appId}`);
+    expect(inUse.status).toBe(409);
+    expect(inUse.body.error.message).toBe(
+      `app "${destination.appId}" is used by destination(s) "${destination.id}"`,
+    );
     const group = await call('DELETE', `/groups/${groupId}`);
     expect(group.status).toBe(409);
     expect(group.body.error.message).toContain(destination.id);
     await call('DELETE', `/destinations/${destination.id}`);
     expect((await call('DELETE', `/groups/${groupId}`)).status).toBe(204);
+    // A deleted destination's exports still name the app: it stays, and says why.
+    const kept = await call('DELETE', `/apps/${destination.appId}`);
+    expect(kept.status).toBe(409);
+    expect(kept.body.error.message).toBe(
+      `app "${destination.appId}" is kept for the export history of deleted destination(s) "${destination.id}"`,
+    );
     expect((await call('GET', `/destinations/${uid('dst')}`)).status).toBe(404);
     expect((await call('GET', `/apps/${uid('app')}`)).status).toBe(404);
   });

@@ -66,6 +66,34 @@ describe('configuration as code', async () => {
     expect((await call('GET', '/apps')).body.apps).toEqual([]);
   });
 
+  it('says which unset variable a Grouparoo option names, and blames the invalid app for its destination', async () => {
+    const files = [
+      json('mailchimp.json', {
+        class: 'App',
+        id: 'mc',
+        name: 'Mailchimp',
+        type: 'mailchimp',
+        options: { apiKey: 'OUTFLOW_TEST_UNSET_KEY' },
+      }),
+      json('newsletter.json', {
+        class: 'Destination',
+        id: 'newsletter',
+        name: 'Newsletter',
+        type: 'mailchimp-export-contacts',
+        appId: 'mc',
+        collection: 'none',
+        options: { listId: 'abc123' },
+        mapping: {},
+      }),
+    ];
+    const report = await run(files, { mode: 'validate', env: {} });
+    const byId = Object.fromEntries(report.plan.map((e) => [e.id, e.message]));
+    expect(byId.mc).toMatch(
+      /^options\.apiKey: .*\(Grouparoo reads OUTFLOW_TEST_UNSET_KEY from the environment here: set it\)$/,
+    );
+    expect(byId.newsletter).toBe('appId: app "mc" is declared but invalid');
+  });
+
   it('applies JSON and YAML in dependency order, and changes nothing the second time', async () => {
     const first = await run(setup(), { mode: 'apply', env });
     expect(first.ok, formatReport(first).join('\n')).toBe(true);

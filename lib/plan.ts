@@ -78,6 +78,18 @@ export function planExport(input: PlanInput): ExportPlan | null {
     newGroups = [];
   }
 
+  // The tool cannot place a record without its identifier: fail here, named, not at the tool.
+  if (!toDelete) {
+    const missing = input.mappingOptions.required.find((r) => !(r.key in newProperties));
+    if (missing) {
+      const from = destination.mapping[missing.key];
+      throw new Error(
+        `no value for ${missing.key}, which this destination requires` +
+          (from ? ` (mapped from the property ${from})` : ''),
+      );
+    }
+  }
+
   const hasChanges =
     input.force ||
     !remoteHoldsIt ||

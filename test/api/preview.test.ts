@@ -9,6 +9,7 @@ import {
   deleteProfile,
   ensureProperties,
   exportsOf,
+  keys,
   uid,
   upsertProfile,
   values,
@@ -140,6 +141,20 @@ describe('GET /destinations/{id}/preview', () => {
     const res = await preview(id, profileId);
 
     expect(res.body).toMatchObject({ operation: 'skip', newProperties: {} });
+  });
+
+  it('shows fail, naming the field, for a profile without the identifier the tool requires', async () => {
+    const { id, groupId } = await vipDestination();
+    const profileId = uid('prf');
+    await upsertProfile(api.db, profileId, values({ name: 'No email' }), [groupId]);
+
+    const res = await preview(id, profileId);
+
+    expect(res.body).toMatchObject({
+      operation: 'fail',
+      reason: `no value for external_id, which this destination requires (mapped from the property ${keys.email})`,
+    });
+    expect((await api.call('GET', `/destinations/${id}/dry-run`)).body.failed).toBe(1);
   });
 
   it('writes no export and sends nothing', async () => {

@@ -50,6 +50,19 @@ const sent = {
 };
 
 describe('planExport', () => {
+  it('refuses to plan a record without the identifier the tool requires', () => {
+    const profile = { id: 'p1', properties: { age: 30 } };
+    expect(() => planExport(input({ profile }))).toThrow(
+      'no value for email, which this destination requires (mapped from the property email)',
+    );
+  });
+
+  it('deletes by the identifier last sent when the profile lost it and left', () => {
+    const profile = { id: 'p1', properties: { age: 30 } };
+    const plan = planExport(input({ profile, memberGroupIds: [], baseline: sent }));
+    expect(plan).toMatchObject({ toDelete: true, newProperties: sent.newProperties });
+  });
+
   it('exports a first-time member with empty old values', () => {
     expect(planExport(input())).toEqual({
       toDelete: false,

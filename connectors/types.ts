@@ -30,6 +30,13 @@ export interface MappingOptions {
   allowCustomFields: boolean;
   /** remote fields that accept arrays; '*' means all. Others receive the first element. */
   arrayFields: string[];
+  /** remote fields the connector writes itself (a timestamp, the groups): never mappable */
+  reservedFields?: string[];
+  /**
+   * a rule every mapped field name must follow: a regular expression's source, matched
+   * against the whole name, and the rule in words, read as "<name> is not <description>"
+   */
+  fieldNamePattern?: { pattern: string; description: string };
 }
 
 /** Everything a connector call may need. `app` options include secrets. */

@@ -1,5 +1,6 @@
 import type { PropertyType, ScalarValue } from './domain';
 import type { MappingOptions, RemoteField, RemoteFieldType } from '../connectors/types';
+import { quote } from './normalize';
 
 /**
  * Which remote field types each property type may be sent to (Grouparoo §1.5, with `phone`
@@ -55,9 +56,10 @@ export interface MappingProblem {
 
 /**
  * Checks a mapping (remote field → property key) against what the connector declares:
- * every required field mapped, only known fields unless custom ones are allowed, every
- * property existing and convertible to the field's type. Unlike Grouparoo, an empty mapping
- * is not exempt: the identifier is always required.
+ * every required field mapped, no reserved field, every name following the connector's rule,
+ * only known fields unless custom ones are allowed, every property existing and convertible
+ * to the field's type. Unlike Grouparoo, an empty mapping is not exempt: the identifier is
+ * always required.
  */
 export function validateMapping(
   options: MappingOptions,
@@ -67,6 +69,9 @@ export function validateMapping(
   const problems: MappingProblem[] = [];
   const fields = new Map<string, RemoteField>();
   for (const f of [...options.known, ...options.required]) fields.set(f.key, f);
+  const reserved = new Set(options.reservedFields);
+  const rule = options.fieldNamePattern;
+  const namePattern = rule && new RegExp(`^(?:${rule.pattern})$`);
 
   for (const req of options.required) {
     if (!mapping[req.key]) {
@@ -74,6 +79,18 @@ export function validateMapping(
     }
   }
   for (const [remoteKey, propertyKey] of Object.entries(mapping)) {
+    if (reserved.has(remoteKey)) {
+      const message = `${quote(remoteKey)} is written by Outflow itself and cannot be mapped`;
+      problems.push({ field: remoteKey, message });
+      continue;
+    }
+    if (namePattern && !namePattern.test(remoteKey)) {
+      problems.push({
+        field: remoteKey,
+        message: `${quote(remoteKey)} is not ${rule.description}`,
+      });
+      continue;
+    }
     const property = propertyTypes[propertyKey];
     if (!property) {
       problems.push({ field: remoteKey, message: `property "${propertyKey}" does not exist` });

@@ -9,7 +9,8 @@ import {
   type PostgresDestinationOptions,
 } from './options';
 import { fieldSamples, planChange, type RowPlan } from './plan';
-import { isTransient, redact, targetPool } from './pool';
+import { asConnectionFailure, isConnectionFailure } from './errors';
+import { isTransient, passwordOf, redact, targetPool } from './pool';
 import { ensureTable, readColumns } from './table';
 import { applyPlans, type Target } from './write';
 
@@ -18,7 +19,9 @@ type Context = ConnectorContext<PostgresAppOptions, PostgresDestinationOptions>;
 /**
  * Writes a batch into the target table. The whole batch goes in one transaction; when a
  * statement fails because of some profile's data, the batch is replayed profile by profile
- * so that only the culprits fail. Connection-level errors are thrown for the engine to retry.
+ * so that only the culprits fail. Connection-level errors are thrown for the engine to retry,
+ * and so are a refused login and a missing database or schema: once the app's options are
+ * fixed the retried batch goes through, where a permanent failure is never retried.
  */
 export async function exportToPostgres(
   ctx: Context,
@@ -50,11 +53,18 @@ export async function exportToPostgres(
       const hasUpdatedAt = columns.some((c) => c.name === updatedAtColumn);
       target = { schema: app.schema, options, hasUpdatedAt, operations: ctx.syncOperations };
     } catch (error) {
+      // Not being let in is about the app's options, not the data: the batch is retried.
       // A refused `create table` (permissions, a clashing type) will not fix itself.
-      if (isTransient(error)) throw error;
+      if (isTransient(error) || isConnectionFailure(error)) {
+        throw asConnectionFailure(error, app.connectionString);
+      }
       failAll(error);
     }
-    if (target) await writePlans(sql, ctx.destinationId, target, plans, outcomes, secret);
+    if (target) {
+      await writePlans(sql, ctx.destinationId, target, plans, outcomes, secret).catch((error) => {
+        throw asConnectionFailure(error, app.connectionString);
+      });
+    }
   }
   return changes.map(
     (c) => outcomes.get(c.profileId) ?? { profileId: c.profileId, status: 'complete' },
@@ -74,7 +84,7 @@ async function writePlans(
     record(await sql.begin((tx) => applyPlans(tx, target, plans)));
     return;
   } catch (error) {
-    if (isTransient(error)) throw error;
+    if (isTransient(error) || isConnectionFailure(error)) throw error;
     logger.warn(
       { destinationId, code: sqlState(error), profiles: plans.length },
       'postgres batch refused; retrying profile by profile',
@@ -84,7 +94,7 @@ async function writePlans(
     try {
       record(await sql.begin((tx) => applyPlans(tx, target, [plan])));
     } catch (error) {
-      if (isTransient(error)) throw error;
+      if (isTransient(error) || isConnectionFailure(error)) throw error;
       outcomes.set(plan.profileId, failure(plan.profileId, redact(errorMessage(error), secret)));
     }
   }
@@ -100,14 +110,4 @@ function errorMessage(error: unknown): string {
 
 function sqlState(error: unknown): string | undefined {
   return (error as { code?: string }).code;
-}
-
-/** The password of a connection string, to keep it out of messages. */
-export function passwordOf(connectionString: string): string | undefined {
-  try {
-    const encoded = new URL(connectionString).password;
-    return encoded ? decodeURIComponent(encoded) : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,14 +1,15 @@
 import postgres from 'postgres';
-import type { Connector } from '../types';
-import { exportToPostgres, passwordOf } from './export';
+import { RemoteRefusedError, type Connector } from '../types';
+import { asConnectionFailure, targetName } from './errors';
+import { exportToPostgres } from './export';
 import {
   postgresAppOptions,
   postgresDestinationOptions,
   type PostgresAppOptions,
   type PostgresDestinationOptions,
 } from './options';
-import { redact, targetPool } from './pool';
-import { mappingOptionsFor, readColumns } from './table';
+import { passwordOf, redact, targetPool } from './pool';
+import { mappingOptionsFor, readColumns, schemaExists } from './table';
 
 export { closePostgresPools } from './pool';
 
@@ -60,8 +61,20 @@ export const postgresConnector: Connector<PostgresAppOptions, PostgresDestinatio
   async mappingOptions(ctx) {
     const app = postgresAppOptions.parse(ctx.appOptions);
     const options = postgresDestinationOptions.parse(ctx.destinationOptions);
-    const columns = await readColumns(targetPool(app.connectionString), app.schema, options.table);
-    return mappingOptionsFor(options, columns);
+    const sql = targetPool(app.connectionString);
+    try {
+      const columns = await readColumns(sql, app.schema, options.table);
+      // A table's columns prove its schema exists; a table still to be created needs one.
+      if (columns.length === 0 && !(await schemaExists(sql, app.schema))) {
+        throw new RemoteRefusedError(
+          `${targetName(app.connectionString)} has no schema "${app.schema}": ` +
+            "Outflow does not create schemas; create it or change the app's schema",
+        );
+      }
+      return mappingOptionsFor(options, columns);
+    } catch (error) {
+      throw asConnectionFailure(error, app.connectionString);
+    }
   },
   exportBatch: exportToPostgres,
 };

@@ -1,6 +1,10 @@
 import { z } from 'zod';
 
-const identifierPattern = /^[a-zA-Z_][a-zA-Z0-9_]{0,62}$/;
+/** The names we accept for tables, columns and schemas: quoting them is always safe. */
+export const identifierPattern = /^[a-zA-Z_][a-zA-Z0-9_]{0,62}$/;
+/** `identifierPattern` in words, for a mapped field: "… is not <columnNameRule>". */
+export const columnNameRule =
+  'a Postgres column name (letters, digits and _, not starting with a digit; at most 63)';
 
 /** A Postgres identifier we can quote safely; the error names the option and quotes the value. */
 function identifier(option: string) {

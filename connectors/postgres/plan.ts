@@ -1,6 +1,6 @@
 import type { ScalarValue, SyncOperations } from '../../lib/domain';
 import type { ExportChange, ExportOutcome } from '../types';
-import { updatedAtColumn, type PostgresDestinationOptions } from './options';
+import { identifierPattern, updatedAtColumn, type PostgresDestinationOptions } from './options';
 
 export type ColumnValue = ScalarValue | ScalarValue[] | null;
 
@@ -18,8 +18,6 @@ export type RowPlan =
     };
 
 export type Planned = RowPlan | Extract<ExportOutcome, { status: 'failed' }>;
-
-const columnPattern = /^[a-zA-Z_][a-zA-Z0-9_]{0,62}$/;
 
 function keyOf(properties: ExportChange['newProperties'], column: string): string | undefined {
   const raw = properties[column];
@@ -59,7 +57,7 @@ export function planChange(
     ...Object.keys(change.newProperties),
   ])) {
     if (field === keyColumn) continue;
-    if (!columnPattern.test(field)) return fail(`field "${field}" is not a valid column name`);
+    if (!identifierPattern.test(field)) return fail(`field "${field}" is not a valid column name`);
     if (reserved.has(field)) return fail(`field "${field}" is written by Outflow itself`);
     values[field] = change.newProperties[field] ?? null;
   }

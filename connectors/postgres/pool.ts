@@ -52,3 +52,13 @@ export function isTransient(error: unknown): boolean {
 export function redact(message: string, secret: string | undefined): string {
   return secret ? message.split(secret).join('***') : message;
 }
+
+/** The password of a connection string, to keep it out of messages. */
+export function passwordOf(connectionString: string): string | undefined {
+  try {
+    const encoded = new URL(connectionString).password;
+    return encoded ? decodeURIComponent(encoded) : undefined;
+  } catch {
+    return undefined;
+  }
+}

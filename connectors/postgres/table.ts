@@ -1,7 +1,13 @@
 import type postgres from 'postgres';
 import type { ScalarValue } from '../../lib/domain';
 import type { MappingOptions, RemoteFieldType } from '../types';
-import { groupNameColumn, updatedAtColumn, type PostgresDestinationOptions } from './options';
+import {
+  columnNameRule,
+  groupNameColumn,
+  identifierPattern,
+  updatedAtColumn,
+  type PostgresDestinationOptions,
+} from './options';
 
 export interface TableColumn {
   name: string;
@@ -22,6 +28,13 @@ export async function readColumns(
     where table_schema = ${schema} and table_name = ${table}
     order by ordinal_position`;
   return rows.map((r) => ({ name: r.name, udtName: r.udtName, isArray: r.dataType === 'ARRAY' }));
+}
+
+/** Whether the schema exists; `pg_namespace` lists it even to a role without rights on it. */
+export async function schemaExists(sql: postgres.Sql, schema: string): Promise<boolean> {
+  const [row] = await sql<{ exists: boolean }[]>`
+    select exists (select 1 from pg_namespace where nspname = ${schema}) as "exists"`;
+  return row!.exists;
 }
 
 const fieldTypes: Record<string, RemoteFieldType> = {
@@ -46,19 +59,26 @@ export function fieldTypeOf(column: TableColumn): RemoteFieldType {
   return fieldTypes[udt] ?? 'any';
 }
 
-/** What the mapping may target: the table's columns, minus the ones Outflow writes itself. */
+/**
+ * What the mapping may target: the table's columns, minus the ones Outflow writes itself and
+ * those whose names it cannot write (a quoted name with a space, say).
+ */
 export function mappingOptionsFor(
   options: PostgresDestinationOptions,
   columns: TableColumn[],
 ): MappingOptions {
-  const reserved = new Set([options.keyColumn, updatedAtColumn]);
-  if (!options.groupsTable) reserved.add(options.groupsColumn);
-  const mappable = columns.filter((c) => !reserved.has(c.name));
+  const reserved = [updatedAtColumn, ...(options.groupsTable ? [] : [options.groupsColumn])];
+  const mappable = columns.filter(
+    (c) =>
+      c.name !== options.keyColumn && !reserved.includes(c.name) && identifierPattern.test(c.name),
+  );
   return {
     required: [{ key: options.keyColumn, type: 'any', important: true }],
     known: mappable.map((c) => ({ key: c.name, type: fieldTypeOf(c) })),
     allowCustomFields: options.createTable,
     arrayFields: mappable.filter((c) => c.isArray).map((c) => c.name),
+    reservedFields: reserved,
+    fieldNamePattern: { pattern: identifierPattern.source, description: columnNameRule },
   };
 }
 

@@ -41,7 +41,23 @@ describe('postgres connector app and options', () => {
       ],
       allowCustomFields: false,
       arrayFields: ['tags'],
+      reservedFields: ['updated_at', 'groups'],
+      fieldNamePattern: {
+        pattern: '^[a-zA-Z_][a-zA-Z0-9_]{0,62}$',
+        description:
+          'a Postgres column name (letters, digits and _, not starting with a digit; at most 63)',
+      },
     });
+  });
+
+  it('leaves out columns whose names Outflow cannot write', async () => {
+    const table = uniqueName('pg_app');
+    tables.push(table);
+    await db`create table ${db(table)} (email text primary key, "full name" text, plan text)`;
+
+    const options = await postgresConnector.mappingOptions(context({ table, createTable: false }));
+
+    expect(options.known).toEqual([{ key: 'plan', type: 'string' }]);
   });
 
   it('allows custom fields for a table it will create', async () => {

@@ -1,8 +1,19 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { closePostgresPools, postgresConnector } from '../../connectors/postgres';
-import type { ExportChange } from '../../connectors/types';
+import {
+  RemoteRefusedError,
+  RemoteUnavailableError,
+  type ExportChange,
+} from '../../connectors/types';
 import type { SyncMode } from '../../lib/domain';
-import { change, context, inspector, uniqueName, type DestinationInput } from './postgres-fixtures';
+import {
+  change,
+  context,
+  inspector,
+  targetUrl,
+  uniqueName,
+  type DestinationInput,
+} from './postgres-fixtures';
 
 const db = inspector();
 const tables: string[] = [];
@@ -116,8 +127,40 @@ describe('postgres connector identifiers and failures', () => {
     const ctx = context({ table: newTable() });
     ctx.appOptions = { connectionString: 'postgres://postgres:pw@127.0.0.1:1/x', schema: 'public' };
 
-    await expect(
-      postgresConnector.exportBatch(ctx, [change('p1', { email: 'q@example.com' })]),
-    ).rejects.toThrow();
+    const error = await postgresConnector
+      .exportBatch(ctx, [change('p1', { email: 'q@example.com' })])
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(RemoteUnavailableError);
+    expect((error as Error).message).toBe(
+      'could not reach Postgres database "x" on 127.0.0.1:1: connection refused',
+    );
+  });
+
+  it('throws a refused login rather than failing every profile for good', async () => {
+    const ctx = context({ table: newTable() });
+    const url = new URL(targetUrl());
+    url.password = 'Wr0ng-pa55word-in-batch';
+    ctx.appOptions = { connectionString: url.toString(), schema: 'public' };
+
+    const error = await postgresConnector
+      .exportBatch(ctx, [change('p1', { email: 'r@example.com' })])
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(RemoteRefusedError);
+    expect((error as Error).message).toMatch(/ refused: password authentication failed for user/);
+    expect((error as Error).message).not.toContain('Wr0ng-pa55word-in-batch');
+  });
+
+  it('throws when the schema to create the table in does not exist', async () => {
+    const ctx = context({ table: newTable() });
+    ctx.appOptions = { connectionString: targetUrl(), schema: 'no_such_schema' };
+
+    const error = await postgresConnector
+      .exportBatch(ctx, [change('p1', { email: 's@example.com' })])
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(RemoteRefusedError);
+    expect((error as Error).message).toMatch(/ refused: schema "no_such_schema" does not exist$/);
   });
 });

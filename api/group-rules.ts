@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { builtinProperties, checkOperator, operatorTakes } from '../db/rules-sql';
 import { normalizeScalar, quote, type PropertyDefinition } from '../lib/normalize';
 import { relativeUnits, ruleOps, type GroupRule } from '../lib/rules';
+import { textIssue } from '../lib/text';
 import type { Issue } from './errors';
 
 /** Grouparoo allowed 10; each rule is one more condition per profile in the recompute query. */
@@ -47,6 +48,8 @@ function checkRule(rule: GroupRule, at: string, property: PropertyDefinition | u
   // are stored lower-cased, so their patterns are too, or "%@Demo.com" could never match.
   if (takes === 'pattern') {
     const text = String(rule.match);
+    const issue = textIssue(text);
+    if (issue) return { issue: { path: `${at}.match`, message: issue } };
     const pattern = property.type === 'email' ? text.toLowerCase() : text;
     return { rule: { property: key, op, match: pattern } };
   }

@@ -43,9 +43,23 @@ function shown(value: unknown, path: readonly PropertyKey[], code: string): stri
 const missingCodes = new Set(['invalid_type', 'invalid_value', 'invalid_union']);
 
 /**
+ * What a schema may put in a custom issue's `params`: `shown`, the text to quote instead of the
+ * value, e.g. a URL with its password masked.
+ */
+export interface ShownParams {
+  shown?: string;
+}
+
+function shownInstead(issue: ZodError['issues'][number]): string | undefined {
+  if (issue.code !== 'custom') return undefined;
+  const shown = (issue.params as ShownParams | undefined)?.shown;
+  return typeof shown === 'string' ? shown : undefined;
+}
+
+/**
  * Turns zod issues into messages that name the field and quote the bad value, once (a schema's
  * own "got …" is replaced by ours, which is capped). `isSecret(path)` fields never show their
- * value.
+ * value; a custom issue's `params.shown` is quoted in its place.
  */
 export function zodIssues(
   error: ZodError,
@@ -61,7 +75,9 @@ export function zodIssues(
       return { path, message: `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}` };
     }
     const secret = isSecret(issue.path);
-    const got = secret ? '' : `, got ${shown(value, issue.path, issue.code)}`;
+    const instead = shownInstead(issue);
+    const bad = instead === undefined ? shown(value, issue.path, issue.code) : quote(instead);
+    const got = secret ? '' : `, got ${bad}`;
     if (issue.code === 'invalid_type') return { path, message: `expected ${issue.expected}${got}` };
     const own = issue.message.replace(/,? got [\s\S]*$/, '');
     return { path, message: `${own}${got}` };

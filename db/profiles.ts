@@ -57,8 +57,11 @@ export async function loadDefinitions(tx: Executor): Promise<Record<string, Prop
     key: string;
     type: PropertyDefinition['type'];
     is_array: boolean;
-  }>(sql`select key, type, is_array from properties`);
-  return Object.fromEntries(rows.map((r) => [r.key, { type: r.type, isArray: r.is_array }]));
+    unique: boolean;
+  }>(sql`select key, type, is_array, "unique" from properties`);
+  return Object.fromEntries(
+    rows.map((r) => [r.key, { type: r.type, isArray: r.is_array, unique: r.unique }]),
+  );
 }
 
 /**

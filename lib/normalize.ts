@@ -1,4 +1,9 @@
+import { normalizeDate } from './dates';
 import type { ProfileProperties, PropertyType, PropertyValue, ScalarValue } from './domain';
+import { quote } from './quote';
+import { textIssue, uniqueValueIssue } from './text';
+
+export { quote } from './quote';
 
 /**
  * Turns raw input values into the stored form of their property's type. Pure: used by the API
@@ -8,6 +13,8 @@ import type { ProfileProperties, PropertyType, PropertyValue, ScalarValue } from
 export interface PropertyDefinition {
   type: PropertyType;
   isArray: boolean;
+  /** backed by a unique index, which bounds the length of its values */
+  unique?: boolean;
 }
 
 export interface NormalizeIssue {
@@ -18,46 +25,42 @@ export interface NormalizeIssue {
 
 export type NormalizeResult<T> = { ok: true; value: T } | { ok: false; message: string };
 
-const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const phonePattern = /^\+?[0-9 ()-]*[0-9][0-9 ()-]*$/;
-
-/** How much of a bad value a message quotes: enough to recognise it, not a whole payload. */
-const quoteLimit = 80;
-
-/**
- * Quotes a value the way error messages show it: strings in double quotes, others as JSON,
- * cut at ~80 characters with an ellipsis.
- */
-export function quote(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  return text.length <= quoteLimit ? text : `${text.slice(0, quoteLimit - 1)}…`;
-}
+// Written so that no input makes them backtrack: a value of 64 KiB is checked in linear time.
+const emailPattern = /^[^\s@]+@[^\s@]+$/;
+const phonePattern = /^\+?[0-9 ()-]+$/;
+/** Decimal notation only: `Number()` would also read "0x10", "0b11" and "0o7". */
+const decimalPattern = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 function fail(expected: string, value: unknown): NormalizeResult<never> {
   return { ok: false, message: `expected ${expected}, got ${quote(value)}` };
 }
 
-function toNumber(value: unknown): number | undefined {
+function isEmail(email: string): boolean {
+  if (!emailPattern.test(email)) return false;
+  // A dot in the domain, neither its first nor its last character.
+  const domain = email.slice(email.indexOf('@') + 1);
+  const dot = domain.indexOf('.', 1);
+  return dot !== -1 && dot < domain.length - 1;
+}
+
+/** A number from a JSON number or decimal text; `notDecimal` when only `Number()` reads it. */
+function toNumber(value: unknown): number | 'notDecimal' | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  if (typeof value === 'string' && value.trim() !== '') {
-    const n = Number(value.trim());
-    return Number.isFinite(n) ? n : undefined;
-  }
-  return undefined;
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  const text = value.trim();
+  const n = Number(text);
+  if (!Number.isFinite(n)) return undefined;
+  return decimalPattern.test(text) ? n : 'notDecimal';
+}
+
+function numberFail(expected: string, n: ReturnType<typeof toNumber>, value: unknown) {
+  return fail(n === 'notDecimal' ? `${expected} in decimal notation` : expected, value);
 }
 
 /** Normalises one non-empty scalar to `type`. */
 export function normalizeScalar(type: PropertyType, value: unknown): NormalizeResult<ScalarValue> {
-  // Postgres cannot store NUL in text or jsonb; refuse it here rather than fail the write.
-  if (typeof value === 'string' && value.includes('\u0000')) {
-    return { ok: false, message: 'must not contain NUL characters (\\u0000)' };
-  }
+  const issue = typeof value === 'string' ? textIssue(value) : undefined;
+  if (issue) return { ok: false, message: issue };
   switch (type) {
     case 'string':
       if (typeof value === 'string') return { ok: true, value };
@@ -69,17 +72,17 @@ export function normalizeScalar(type: PropertyType, value: unknown): NormalizeRe
       // Lower case: tools treat emails case-insensitively (Mailchimp hashes the lower-cased
       // address), so `Ada@Example.COM` and `ada@example.com` are one unique value.
       const email = typeof value === 'string' ? value.trim().toLowerCase() : '';
-      return emailPattern.test(email) ? { ok: true, value: email } : fail('an email', value);
+      return isEmail(email) ? { ok: true, value: email } : fail('an email', value);
     }
     case 'integer': {
       const n = toNumber(value);
-      return n !== undefined && Number.isSafeInteger(n)
+      return typeof n === 'number' && Number.isSafeInteger(n)
         ? { ok: true, value: n }
-        : fail('an integer', value);
+        : numberFail('an integer', n, value);
     }
     case 'float': {
       const n = toNumber(value);
-      return n !== undefined ? { ok: true, value: n } : fail('a number', value);
+      return typeof n === 'number' ? { ok: true, value: n } : numberFail('a number', n, value);
     }
     case 'boolean':
       if (value === true || value === 'true' || value === 1) return { ok: true, value: true };
@@ -91,24 +94,10 @@ export function normalizeScalar(type: PropertyType, value: unknown): NormalizeRe
       return normalizeUrl(value);
     case 'phone': {
       const phone = typeof value === 'string' ? value.trim() : '';
-      return phonePattern.test(phone) ? { ok: true, value: phone } : fail('a phone number', value);
+      const ok = phonePattern.test(phone) && /[0-9]/.test(phone);
+      return ok ? { ok: true, value: phone } : fail('a phone number', value);
     }
   }
-}
-
-function normalizeDate(value: unknown): NormalizeResult<string> {
-  // Numbers (or numeric strings) are epoch milliseconds; other strings must parse as ISO dates.
-  let ms: number | undefined;
-  if (typeof value === 'number') ms = value;
-  else if (typeof value === 'string' && /^-?\d+$/.test(value.trim())) ms = Number(value.trim());
-  else if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value.trim())) {
-    ms = Date.parse(value.trim());
-  }
-  if (ms === undefined || !Number.isFinite(ms)) return fail('a date', value);
-  const date = new Date(ms);
-  return Number.isNaN(date.getTime())
-    ? fail('a date', value)
-    : { ok: true, value: date.toISOString() };
 }
 
 function normalizeUrl(value: unknown): NormalizeResult<string> {
@@ -138,7 +127,11 @@ export function normalizeValue(
     if (Array.isArray(value))
       return { ok: false, issues: [{ message: `expected a single value, got ${quote(value)}` }] };
     const r = normalizeScalar(definition.type, value);
-    return r.ok ? r : { ok: false, issues: [{ message: r.message }] };
+    if (!r.ok) return { ok: false, issues: [{ message: r.message }] };
+    // Checked on the stored form, which is what the unique index holds.
+    const tooLong =
+      definition.unique && typeof r.value === 'string' ? uniqueValueIssue(r.value) : undefined;
+    return tooLong ? { ok: false, issues: [{ message: tooLong }] } : r;
   }
   const items = Array.isArray(value) ? value : [value];
   const out: ScalarValue[] = [];

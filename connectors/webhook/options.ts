@@ -1,21 +1,11 @@
 import { z } from 'zod';
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const protocol = new URL(value).protocol;
-    return protocol === 'http:' || protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
+import { checkWebhookUrl } from './url';
 
 // RFC 9110 token characters; anything else could split or smuggle a header.
 const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 export const webhookAppOptions = z.object({
-  url: z.string().refine(isHttpUrl, {
-    error: (issue) => `url must be an http:// or https:// URL, got "${String(issue.input)}"`,
-  }),
+  url: z.string().superRefine(checkWebhookUrl),
   /** the HMAC key; the receiver holds the same value */
   secret: z.string().min(16, { error: 'secret must be at least 16 characters' }),
   /** how long one delivery may take, in milliseconds */

@@ -22,7 +22,7 @@ describe('profiles API', async () => {
       properties: {
         [keys.email]: ' ann@example.com ',
         [keys.ltv]: '12.5',
-        [keys.born]: 0,
+        [keys.born]: '2024-03-01T10:00:00+02:00',
         [keys.tags]: 'solo',
         [keys.vip]: 'false',
       },
@@ -31,7 +31,7 @@ describe('profiles API', async () => {
     expect(res.body.properties).toEqual({
       [keys.email]: 'ann@example.com',
       [keys.ltv]: 12.5,
-      [keys.born]: '1970-01-01T00:00:00.000Z',
+      [keys.born]: '2024-03-01T08:00:00.000Z',
       [keys.tags]: ['solo'],
       [keys.vip]: false,
     });

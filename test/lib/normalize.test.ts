@@ -29,13 +29,45 @@ describe('normalizeScalar', () => {
     expect(value('boolean', 'yes').ok).toBe(false);
   });
 
-  it('turns ISO dates and epoch milliseconds into ISO 8601 UTC', () => {
+  it('turns ISO dates into ISO 8601 UTC', () => {
     expect(value('date', '2024-03-01T10:00:00+02:00')).toEqual({
       ok: true,
       value: '2024-03-01T08:00:00.000Z',
     });
-    expect(value('date', 0)).toEqual({ ok: true, value: '1970-01-01T00:00:00.000Z' });
     expect(value('date', 'next tuesday').ok).toBe(false);
+  });
+
+  it('reads numbers in decimal notation only, refusing hex, binary and octal', () => {
+    expect(['-1.5e3', '+2', '.5', '5.', ' 7 '].map((v) => value('float', v))).toEqual(
+      [-1500, 2, 0.5, 5, 7].map((n) => ({ ok: true, value: n })),
+    );
+    expect(value('integer', '1e3')).toEqual({ ok: true, value: 1000 });
+    expect(value('integer', '0x10')).toEqual({
+      ok: false,
+      message: 'expected an integer in decimal notation, got "0x10"',
+    });
+    expect(value('float', '0b11')).toEqual({
+      ok: false,
+      message: 'expected a number in decimal notation, got "0b11"',
+    });
+    expect(value('float', '0o7').ok).toBe(false);
+    expect(value('float', 'Infinity')).toEqual({
+      ok: false,
+      message: 'expected a number, got "Infinity"',
+    });
+  });
+
+  it('checks 64 KiB emails and phone numbers without backtracking', () => {
+    const started = performance.now();
+    expect(value('email', `a@${'.'.repeat(65_000)}@`).ok).toBe(false);
+    expect(value('phone', `${'1'.repeat(65_000)}x`).ok).toBe(false);
+    // The former patterns took seconds on these (quadratic backtracking).
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(value('email', 'a@b.c')).toEqual({ ok: true, value: 'a@b.c' });
+    expect(['a@.bc', 'a@bc.', 'a@b@c.d', 'a b@c.d'].map((v) => value('email', v).ok)).toEqual(
+      Array(4).fill(false),
+    );
+    expect(value('phone', '+()-').ok).toBe(false);
   });
 
   it('accepts only absolute http(s) URLs', () => {
@@ -89,6 +121,21 @@ describe('normalizeProperties', () => {
       { path: 'properties.nope', message: 'unknown property "nope"' },
       { path: 'properties.tags[1]', message: 'expected an integer, got "x"' },
     ]);
+  });
+
+  it('refuses a unique value over 500 characters, counted after normalising', () => {
+    const unique = { code: { type: 'string' as const, isArray: false, unique: true } };
+    const cjk = '漢'.repeat(500);
+    expect(normalizeProperties(unique, { code: cjk }).properties).toEqual({ code: cjk });
+    expect(normalizeProperties(unique, { code: `${cjk}字` }).issues).toEqual([
+      {
+        path: 'properties.code',
+        message: `expected at most 500 characters for a unique property, got 501: "${'漢'.repeat(78)}…`,
+      },
+    ]);
+    const email = { mail: { type: 'email' as const, isArray: false, unique: true } };
+    const address = `${'a'.repeat(488)}@example.com`;
+    expect(normalizeProperties(email, { mail: `  ${address}  ` }).issues).toEqual([]);
   });
 
   it('lists cleared keys separately from values', () => {

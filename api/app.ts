@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bearerAuth } from 'hono/bearer-auth';
+import { limitBody, storableText } from './body-guard';
 import { docsPage } from './docs-page';
 import { handleError } from './errors';
 import { createRouter, type ApiDeps } from './router';
@@ -31,6 +32,7 @@ export function createApp(deps: ApiDeps): OpenAPIHono {
     c.json({ error: { message: `no route for ${c.req.method} ${c.req.path}` } }, 404),
   );
   app.use('*', (c, next) => (isPublic(c.req.path) ? next() : auth(c, next)));
+  app.use('*', limitBody, storableText);
 
   app.get('/health', (c) => c.json({ ok: true }));
   app.route('/properties', propertiesRoutes(deps));

@@ -40,14 +40,24 @@ function tooLong(text: string, limit: number, what: string): string | undefined 
   return `expected at most ${max} characters${what}, got ${got}: ${quote(text)}`;
 }
 
-/** Refuses text Postgres cannot store (NUL, lone surrogates) and text over `maxTextLength`. */
-export function textIssue(text: string): string | undefined {
+/**
+ * Refuses text Postgres cannot store: NUL, and lone surrogates. Quotes nothing, so it may
+ * speak of any field, secrets included.
+ */
+export function unstorableTextIssue(text: string): string | undefined {
   // Postgres cannot store NUL in text or jsonb; refuse it here rather than fail the write.
   if (text.includes('\u0000')) return 'must not contain NUL characters (\\u0000)';
   // jsonb refuses a lone surrogate (22P02), and a text column would store it as U+FFFD.
-  if (loneSurrogate.test(text)) {
-    return `must be well-formed Unicode (no lone surrogate such as \\ud800), got ${quote(text)}`;
-  }
+  if (loneSurrogate.test(text))
+    return 'must be well-formed Unicode (no lone surrogate such as \\ud800)';
+  return undefined;
+}
+
+/** Refuses text Postgres cannot store (NUL, lone surrogates) and text over `maxTextLength`. */
+export function textIssue(text: string): string | undefined {
+  const unstorable = unstorableTextIssue(text);
+  if (unstorable)
+    return loneSurrogate.test(text) ? `${unstorable}, got ${quote(text)}` : unstorable;
   return tooLong(text, maxTextLength, '');
 }
 

@@ -4,7 +4,7 @@ import { testApi, uid } from './harness';
 
 /** What reaches the logs when a request fails, and values that would make Postgres fail. */
 describe('personal data and internal errors', async () => {
-  const { call } = await testApi();
+  const { call, db } = await testApi();
   const keys = { email: uid('email'), note: uid('note') };
   await call('POST', '/properties', { key: keys.email, type: 'email', unique: true });
   await call('POST', '/properties', { key: keys.note, type: 'string' });
@@ -13,8 +13,13 @@ describe('personal data and internal errors', async () => {
 
   it('logs an internal error without its message, SQL or parameters', async () => {
     const logged = vi.spyOn(logger, 'error').mockImplementation(() => undefined);
-    // A NUL byte in a group name is refused by Postgres itself: an unexpected error.
-    const name = 'ada.lovelace@example.com\u0000';
+    // What a driver's error looks like: its message quotes the statement and its parameters.
+    const name = 'ada.lovelace@example.com';
+    const failure = Object.assign(
+      new Error(`insert into "groups" ("name") values ($1) -- params: ${name}`),
+      { name: 'PostgresError', code: 'XX000' },
+    );
+    vi.spyOn(db, 'transaction').mockRejectedValueOnce(failure);
     const res = await call('POST', '/groups', { name, kind: 'manual' });
     expect(res.status).toBe(500);
     expect(res.body).toEqual({ error: { message: 'internal error' } });
@@ -38,6 +43,24 @@ describe('personal data and internal errors', async () => {
       path: `properties.${keys.note}`,
       message: 'must not contain NUL characters (\\u0000)',
     });
+  });
+
+  it('refuses text Postgres cannot store in any field with a 400 naming it, never quoting it', async () => {
+    const group = await call('POST', '/groups', { name: 'VIP\u0000', kind: 'manual' });
+    expect(group.status).toBe(400);
+    expect(group.body.error.message).toBe('name: must not contain NUL characters (\\u0000)');
+    const secret = 'a-secret-\ud800-value';
+    const app = await call('POST', '/apps', {
+      id: uid('app'),
+      name: 'Hook',
+      type: 'webhook',
+      options: { url: 'https://hooks.example.com/in', secret },
+    });
+    expect(app.status).toBe(400);
+    expect(app.body.error.message).toBe(
+      'options.secret: must be well-formed Unicode (no lone surrogate such as \\ud800)',
+    );
+    expect(JSON.stringify(app.body)).not.toContain('a-secret');
   });
 
   it('stores emails trimmed and lower-cased, so case variants are one unique value', async () => {

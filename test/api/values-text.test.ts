@@ -10,6 +10,7 @@ describe('text values', async () => {
   await call('POST', '/properties', { key: keys.tags, type: 'string', isArray: true });
   await call('POST', '/properties', { key: keys.code, type: 'string', unique: true });
 
+  // Answered for any field of any request before a route reads it, so it never quotes.
   const surrogate = 'must be well-formed Unicode (no lone surrogate such as \\ud800)';
 
   it('refuses a lone surrogate in a profile value, writing nothing', async () => {
@@ -17,7 +18,7 @@ describe('text values', async () => {
     const res = await call('PUT', `/profiles/${id}`, { properties: { [keys.name]: '\ud800' } });
     expect(res.status).toBe(400);
     expect(res.body.error.issues).toEqual([
-      { path: `properties.${keys.name}`, message: `${surrogate}, got "\\ud800"` },
+      { path: `properties.${keys.name}`, message: surrogate },
     ]);
     expect((await call('GET', `/profiles/${id}`)).status).toBe(404);
   });
@@ -32,15 +33,15 @@ describe('text values', async () => {
     });
     expect(res.status).toBe(400);
     expect(res.body.error.issues).toEqual([
-      { path: `profiles[1].properties.${keys.tags}[1]`, message: `${surrogate}, got "x\\udc00"` },
+      { path: `profiles[1].properties.${keys.tags}[1]`, message: surrogate },
     ]);
     expect((await call('GET', `/profiles/${good}`)).status).toBe(404);
   });
 
   it('refuses a lone surrogate or NUL in a rule match, patterns included', async () => {
     const matches = [
-      ['eq', '\udc00', `${surrogate}, got "\\udc00"`],
-      ['startsWith', 'ab\ud800', `${surrogate}, got "ab\\ud800"`],
+      ['eq', '\udc00', surrogate],
+      ['startsWith', 'ab\ud800', surrogate],
       ['like', 'a\u0000%', 'must not contain NUL characters (\\u0000)'],
     ];
     for (const [op, match, message] of matches) {

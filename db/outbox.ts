@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { CollectionType } from '../lib/domain';
 import type { Db } from './client';
 
@@ -45,6 +45,15 @@ export async function queueProfiles(tx: Executor, profileIds: string[]): Promise
   return queued;
 }
 
+/** A query of a collection's profile ids (column `profile_id`); null for nobody. */
+function collectionMembers(collection: CollectionType, groupId: string | null): SQL | null {
+  if (collection === 'all') return sql`select id as profile_id from profiles`;
+  if (collection === 'group' && groupId) {
+    return sql`select profile_id from group_members where group_id = ${groupId}`;
+  }
+  return null;
+}
+
 /**
  * Queues the profiles of a collection (everyone, one group's members, or nobody), tagged with
  * the sync run that asks for them, if any.
@@ -56,16 +65,11 @@ export async function queueCollection(
   groupId: string | null,
   runId: string | null = null,
 ): Promise<void> {
-  if (collection === 'all') {
-    await tx.execute(sql`
-      insert into destination_changes (destination_id, profile_id, run_id)
-      select ${destinationId}, p.id, ${runId} from profiles p`);
-  } else if (collection === 'group' && groupId) {
-    await tx.execute(sql`
-      insert into destination_changes (destination_id, profile_id, run_id)
-      select ${destinationId}, gm.profile_id, ${runId}
-      from group_members gm where gm.group_id = ${groupId}`);
-  }
+  const members = collectionMembers(collection, groupId);
+  if (!members) return;
+  await tx.execute(sql`
+    insert into destination_changes (destination_id, profile_id, run_id)
+    select ${destinationId}, m.profile_id, ${runId} from (${members}) m`);
 }
 
 /**
@@ -85,10 +89,8 @@ export async function queueReevaluation(
         where destination_id = ${destinationId} and present`,
   ];
   for (const { collection, groupId } of collections) {
-    if (collection === 'all') sources.push(sql`select id as profile_id from profiles`);
-    else if (collection === 'group' && groupId) {
-      sources.push(sql`select profile_id from group_members where group_id = ${groupId}`);
-    }
+    const members = collectionMembers(collection, groupId);
+    if (members) sources.push(members);
   }
   // `union` drops the duplicates: a profile in both collections gets one row, not three.
   await tx.execute(sql`

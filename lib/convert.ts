@@ -1,6 +1,6 @@
 import type { PropertyType, ScalarValue } from './domain';
 import type { MappingOptions, RemoteField, RemoteFieldType } from '../connectors/types';
-import { quote } from './normalize';
+import { quote } from './quote';
 
 /**
  * Which remote field types each property type may be sent to (Grouparoo §1.5, with `phone`

@@ -25,7 +25,7 @@ import {
   type DestinationWorkflowInput,
 } from '../workflows/definitions';
 import { ensurePostgres } from './postgres';
-import { freePort, sleep } from './processes';
+import { freePort, until } from './processes';
 import { startTemporal } from './temporal';
 
 /**
@@ -52,14 +52,6 @@ async function startReceiver() {
   stops.push(() => new Promise((resolve) => server.close(resolve)));
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}/hook`, reply: (...s: number[]) => replies.push(...s) };
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(100);
-  }
 }
 
 const { label } = new Command('capture-fixtures')

@@ -8,7 +8,8 @@ import { createDb } from '../db/client';
 import { runMigrations } from '../db/migrate';
 import { loadConfig } from '../lib/config';
 import { logger } from '../lib/logger';
-import { databaseLocation, localDatabaseUrl } from './local-database';
+import { targetName } from '../connectors/postgres/errors';
+import { localDatabaseUrl } from './local-database';
 
 /**
  * `npm run config -- validate <dir...>` and `npm run config -- apply <dir...> [--prune]
@@ -58,7 +59,7 @@ async function run(
   } catch {
     await close();
     throw new Error(
-      `cannot reach Outflow's database at ${databaseLocation(options.databaseUrl)}: ` +
+      `cannot reach Outflow's ${targetName(options.databaseUrl)}: ` +
         'start Outflow (npm start), or give --database-url or DATABASE_URL',
     );
   }

@@ -8,7 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { chromium, type Browser } from 'playwright-core';
 import { loadConfig } from '../lib/config';
 import { apiClient, createIfMissing, type ApiClient } from './api-client';
-import { sleep } from './processes';
+import { sleep, until } from './processes';
 
 /**
  * `npm run guide-screenshots`, against a running `npm start`: walks docs/operators-guide.md on
@@ -24,6 +24,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const images = path.join(root, 'docs', 'images');
 const destinationId = 'crm_trial_users';
 const refusal = { error: 'field plan must be one of free, pro' };
+/** How long, and how often, to poll the running system: a minute, every half second. */
+const patience = [60_000, 500] as const;
 
 /** The receiver: refuses deliveries until told to accept them. */
 async function startReceiver() {
@@ -38,16 +40,6 @@ async function startReceiver() {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return { state, url: `http://127.0.0.1:${port}/crm`, close: () => server.close() };
-}
-
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(500);
-  }
 }
 
 function show(title: string, value: unknown) {
@@ -158,16 +150,22 @@ async function main() {
   });
   try {
     await setUp(api, receiver.url);
-    const failed = await until('three exports failed', async () => {
-      const { exports } = await api.request<{ exports: ExportRow[] }>(
-        'GET',
-        `/exports?destinationId=${destinationId}&state=failed`,
-      );
-      return exports.length >= 3 ? exports : undefined;
-    });
+    const failed = await until(
+      'three exports failed',
+      async () => {
+        const { exports } = await api.request<{ exports: ExportRow[] }>(
+          'GET',
+          `/exports?destinationId=${destinationId}&state=failed`,
+        );
+        return exports.length >= 3 ? exports : undefined;
+      },
+      ...patience,
+    );
     const { runId } = await client.workflow.getHandle(`destination:${destinationId}`).describe();
-    const scheduledId = await until('the failed batch is in history', () =>
-      failedBatchEvent(client, runId),
+    const scheduledId = await until(
+      'the failed batch is in history',
+      () => failedBatchEvent(client, runId),
+      ...patience,
     );
 
     const workflow = `${ui}/namespaces/${ns}/workflows/${encodeURIComponent(`destination:${destinationId}`)}/${runId}`;
@@ -201,10 +199,14 @@ async function main() {
     receiver.state.accept = true;
     const queued = await api.request<{ runId: string }>('POST', retryPath, retry);
     show('POST /retry', queued);
-    const run = await until('the retry run is complete', async () => {
-      const r = await api.request<{ state: string }>('GET', `/runs/${queued.runId}`);
-      return r.state === 'complete' ? r : undefined;
-    });
+    const run = await until(
+      'the retry run is complete',
+      async () => {
+        const r = await api.request<{ state: string }>('GET', `/runs/${queued.runId}`);
+        return r.state === 'complete' ? r : undefined;
+      },
+      ...patience,
+    );
     show('GET /runs/{runId}', run);
     const runWorkflow = encodeURIComponent(`destination:${destinationId}:run:${queued.runId}`);
     await shoot(

@@ -13,9 +13,3 @@ export function localDatabaseUrl(config: Config): string {
   const auth = password ? `postgres:${encodeURIComponent(password)}` : 'postgres';
   return `postgres://${auth}@127.0.0.1:${config.OUTFLOW_PG_PORT}/outflow`;
 }
-
-/** Where a database URL points, without its credentials: `host:port/database`. */
-export function databaseLocation(url: string): string {
-  const u = new URL(url);
-  return `${u.hostname}:${u.port || 5432}${u.pathname}`;
-}

@@ -81,6 +81,22 @@ export async function tail(file: string, chars = 2000): Promise<string> {
   return text.slice(-chars);
 }
 
+/** Polls `check` until it gives a truthy value, which it returns; fails after `timeoutMs`. */
+export async function until<T>(
+  what: string,
+  check: () => Promise<T>,
+  timeoutMs = 30_000,
+  intervalMs = 100,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await sleep(intervalMs);
+  }
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

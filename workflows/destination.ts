@@ -317,13 +317,9 @@ export async function destinationWorkflow(
     showDetails();
 
     // The rate limit holds the next batch back until the last one's share of time has passed.
-    const pacedUntil = pacer.notBefore > Date.now() ? pacer.notBefore : Infinity;
-    if (
-      paused ||
-      queue.readyCount === 0 ||
-      running.size >= concurrency ||
-      pacedUntil !== Infinity
-    ) {
+    const paced = pacer.notBefore > Date.now();
+    if (paused || queue.readyCount === 0 || running.size >= concurrency || paced) {
+      const pacedUntil = paced ? pacer.notBefore : Infinity;
       wake.wakeBy(Math.min(outbox.nextCatchUp, queue.nextRetryAt, pacedUntil));
       const before = {
         ready: queue.readyCount,

@@ -133,6 +133,11 @@ describe('demo import', () => {
       const emails = await tableEmails('high_value_users');
       return emails.includes(String(joining.properties.email)) && !emails.includes(expected[0]);
     }, 30_000);
+    // all_users is another destination with its own workflow: it may write a moment later.
+    await eventually(async () => {
+      const [row] = await target`select ltv from all_users where email = ${expected[0]!}`;
+      return Number(row?.ltv) === 5;
+    }, 30_000);
     const [row] = await target`select ltv from all_users where email = ${expected[0]!}`;
     expect(Number(row!.ltv)).toBe(5);
   });

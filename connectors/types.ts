@@ -91,7 +91,11 @@ export interface AppTypeDefinition<AppOptions> {
   test(appOptions: AppOptions): Promise<{ ok: boolean; message: string }>;
 }
 
-/** A destination connector: the real client of one tool's API. */
+/**
+ * A destination connector: the real client of one tool's API. The registry holds connectors of
+ * every option type; `unknown` defaults would make each connector's methods unassignable.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface Connector<AppOptions = any, DestinationOptions = any> {
   /** the destination type, e.g. `postgres` or `webhook` */
   type: string;

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { and, inArray, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/client';
+import { destinations } from '../../db/schema';
 import { createOutflowWorker } from '../../worker';
 import type { destinationWorkflow } from '../../workflows/destination';
 import {
@@ -45,7 +47,7 @@ export async function startTestWorker(db: Db, options: { retryBaseMs?: number } 
     workflowBundle: workflowBundle(),
     retryBaseMs: options.retryBaseMs ?? 200,
   });
-  const running = worker.run();
+  const runningWorker = worker.run();
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace });
   const started = new Set<string>();
@@ -56,11 +58,28 @@ export async function startTestWorker(db: Db, options: { retryBaseMs?: number } 
     worker,
     async stop() {
       // Leave no workflow behind on the shared server: they would wait for this task queue.
+      // The API under test starts workflows too (signalWithStart), so ask the server which run
+      // here. Their destinations are marked deleted: another file's API would otherwise route
+      // its changes to them and start them again on its own queue, without their connector.
+      const ids = new Set(started);
+      const running = client.workflow.list({
+        query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`,
+      });
+      for await (const info of running) ids.add(info.workflowId);
+      const destinationIds = [...ids]
+        .filter((id) => id.startsWith('destination:') && !id.includes(':run:'))
+        .map((id) => id.slice('destination:'.length));
+      if (destinationIds.length > 0) {
+        await db
+          .update(destinations)
+          .set({ deletedAt: new Date() })
+          .where(and(inArray(destinations.id, destinationIds), isNull(destinations.deletedAt)));
+      }
       await Promise.allSettled(
-        [...started].map((id) => client.workflow.getHandle(id).terminate('test finished')),
+        [...ids].map((id) => client.workflow.getHandle(id).terminate('test finished')),
       );
       worker.shutdown();
-      await running;
+      await runningWorker;
       await connection.close();
       await nativeConnection.close();
     },

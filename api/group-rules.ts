@@ -20,6 +20,19 @@ export const rulesSchema = z
   .array(ruleSchema)
   .max(maxRules, { error: `a group may have at most ${maxRules} rules` });
 
+/**
+ * The longest relative span a rule may hold, so `now() ± span` stays inside the years Postgres
+ * dates can hold (7,000 years was a 500). Far beyond any marketing window.
+ */
+const maxSpanYears = 1000;
+const unitYears: Record<(typeof relativeUnits)[number], number> = {
+  days: 1 / 365.25,
+  weeks: 7 / 365.25,
+  months: 1 / 12,
+  quarters: 1 / 4,
+  years: 1,
+};
+
 type Checked = { rule: GroupRule; issue?: undefined } | { rule?: undefined; issue: Issue };
 
 /** One rule, its `match` normalised to the stored form of its property's type. */
@@ -39,6 +52,10 @@ function checkRule(rule: GroupRule, at: string, property: PropertyDefinition | u
       return { issue: { path: `${at}.relativeMatchNumber`, message: `operator "${op}" needs it` } };
     if (unit === undefined)
       return { issue: { path: `${at}.relativeMatchUnit`, message: `operator "${op}" needs it` } };
+    if (n * unitYears[unit] > maxSpanYears) {
+      const message = `at most ${maxSpanYears} years (${Math.floor(maxSpanYears / unitYears[unit])} ${unit}), got ${n} ${unit}`;
+      return { issue: { path: `${at}.relativeMatchNumber`, message } };
+    }
     return { rule: { property: key, op, relativeMatchNumber: n, relativeMatchUnit: unit } };
   }
   if (rule.match === undefined || rule.match === '') {

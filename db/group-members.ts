@@ -12,6 +12,25 @@ import { compileRules } from './rules-sql';
 /** Db or an open transaction: everything here runs inside the caller's transaction. */
 type Executor = Pick<Db, 'execute'>;
 
+/**
+ * Membership is computed by two kinds of transaction that cannot see each other's uncommitted
+ * work: a profile write evaluates the rules it reads, a group recompute the profiles it reads.
+ * Run concurrently, each would miss the other's change and leave a membership wrong until the
+ * next write. A transaction-scoped advisory lock orders them: profile writes share it, a whole
+ * group recompute takes it alone, so it waits for writes in flight and later writes wait for
+ * its rules to commit.
+ */
+const membershipLock = sql`hashtext('outflow:group-membership')`;
+
+/** Taken by profile writes before they write: many at once, never during a group recompute. */
+export async function lockMembershipsShared(tx: Executor): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock_shared(${membershipLock})`);
+}
+
+async function lockMembershipsExclusive(tx: Executor): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${membershipLock})`);
+}
+
 export interface RuleGroup {
   id: string;
   rules: GroupRule[];
@@ -54,6 +73,7 @@ export async function recomputeWholeGroup(
   destinationIds: string[],
 ): Promise<{ added: number; removed: number }> {
   const cond = compileRules(group.rules, group.matchType, definitions);
+  await lockMembershipsExclusive(tx);
   // Data-modifying CTEs share one snapshot: the delete never sees the rows just inserted,
   // and the two sets are disjoint anyway (matching vs not matching).
   const [row] = await tx.execute<{ added: number; removed: number }>(sql`

@@ -3,7 +3,7 @@ import type { ProfileProperties } from '../lib/domain';
 import { quote, type PropertyDefinition } from '../lib/normalize';
 import type { Db } from './client';
 import { queueProfiles, type QueuedChanges } from './outbox';
-import { recomputeRuleGroups } from './group-members';
+import { lockMembershipsShared, recomputeRuleGroups } from './group-members';
 
 /**
  * The profile write path: upsert, recompute rule-group memberships, queue the outbox. Callers
@@ -77,6 +77,7 @@ export async function writeProfiles(
   if (profiles.length === 0) return { changed: [], queued: new Map() };
   // One row per id, the last one winning, as `ON CONFLICT` cannot touch a row twice.
   const rows = [...new Map(profiles.map((p) => [p.id, p])).values()];
+  await lockMembershipsShared(tx);
   let changed: string[];
   try {
     const result = await tx.execute<{ id: string }>(sql`

@@ -38,7 +38,12 @@ export const builtinProperties: Record<string, PropertyDefinition> = {
   _createdAt: { type: 'date', isArray: false },
 };
 
-const columns: Record<string, SQL> = { _id: sql`p.id`, _createdAt: sql`p.created_at` };
+// created_at holds microseconds, but the API shows and rules carry milliseconds: compare at the
+// precision a user can see, so `eq` with the createdAt of GET /profiles matches that profile.
+const columns: Record<string, SQL> = {
+  _id: sql`p.id`,
+  _createdAt: sql`date_trunc('milliseconds', p.created_at)`,
+};
 
 function castFor(type: PropertyType): SqlCast {
   if (type === 'integer' || type === 'float') return 'numeric';

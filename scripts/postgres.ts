@@ -115,7 +115,11 @@ async function initialiseCluster(dataDir: string, clusterDir: string) {
         `--username=${user}`,
         `--pwfile=${pwFile}`,
         '--encoding=UTF8',
+        // Code-point order as C, but Unicode case mapping for iLike and lower() ("É" ~ "é"),
+        // from Postgres itself rather than the operating system's locales.
         '--locale=C',
+        '--locale-provider=builtin',
+        '--builtin-locale=C.UTF-8',
       ],
       ids ?? {},
     );

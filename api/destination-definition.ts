@@ -6,6 +6,7 @@ import { validateMapping } from '../lib/convert';
 import type { CollectionType, SyncMode } from '../lib/domain';
 import { connectorFor, parseOptions } from './connector-options';
 import { badRequest, type Issue } from './errors';
+import type { Connector } from '../connectors/types';
 
 type Executor = Pick<Db, 'select' | 'execute'>;
 
@@ -18,6 +19,11 @@ export interface DestinationDefinition {
   mapping: Record<string, string>;
   groupMapping: Record<string, string>;
   syncMode?: SyncMode;
+}
+
+/** The mode a destination gets when none is given: `sync` where the tool allows it. */
+export function defaultSyncMode(connector: Pick<Connector, 'syncModes'>): SyncMode {
+  return connector.syncModes.includes('sync') ? 'sync' : connector.syncModes[0]!;
 }
 
 /**
@@ -38,8 +44,7 @@ export async function checkDefinition(
   >;
   const issues: Issue[] = [];
 
-  const syncMode =
-    def.syncMode ?? (connector.syncModes.includes('sync') ? 'sync' : connector.syncModes[0]!);
+  const syncMode = def.syncMode ?? defaultSyncMode(connector);
   if (!connector.syncModes.includes(syncMode)) {
     const allowed = connector.syncModes.join(', ');
     issues.push({

@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
+import { eq } from 'drizzle-orm';
+import { defaultSyncMode } from '../api/destination-definition';
+import { getConnector } from '../connectors';
+import { apps } from '../db/schema';
 import { createApp } from '../api/app';
 import type { Db } from '../db/client';
 import type { Config } from '../lib/config';
@@ -62,7 +66,11 @@ interface Step {
 }
 
 /** The API call that makes the stored object match the declaration, or a reason it cannot. */
-function stepFor(d: Declaration, stored: Record<string, unknown> | undefined): Step | string {
+function stepFor(
+  d: Declaration,
+  stored: Record<string, unknown> | undefined,
+  syncModeDefault?: string,
+): Step | string {
   const b = d.body;
   const path = `${paths[d.kind]}/${encodeURIComponent(d.id)}`;
   if (!stored)
@@ -100,11 +108,24 @@ function stepFor(d: Declaration, stored: Record<string, unknown> | undefined): S
         groupId: null,
         mapping: {},
         groupMapping: {},
+        // Left out, a field takes the API's default, even when the API changed it since.
+        ...(syncModeDefault ? { syncMode: syncModeDefault } : {}),
         ...rest,
       };
       return { method: 'PATCH', path, body };
     }
   }
+}
+
+/** The sync mode a stored destination declared without one goes back to. */
+async function syncModeDefault(tx: Tx, d: Declaration, stored: unknown) {
+  if (d.kind !== 'destination' || !stored || d.body.syncMode !== undefined) return undefined;
+  const [app] = await tx
+    .select({ type: apps.type })
+    .from(apps)
+    .where(eq(apps.id, String(d.body.appId)));
+  const connector = app && getConnector(app.type);
+  return connector ? defaultSyncMode(connector) : undefined;
 }
 
 export async function applyDeclarations(
@@ -160,7 +181,7 @@ export async function applyDeclarations(
           continue;
         }
         const stored = (await storedRow(tx, kind, d.id)) as Record<string, unknown> | undefined;
-        const step = stepFor(d, stored);
+        const step = stepFor(d, stored, await syncModeDefault(tx, d, stored));
         if (step === 'same') continue;
         if (typeof step === 'string') {
           Object.assign(entry, { action: 'error', message: step });

@@ -55,7 +55,7 @@ function fromOutflow(value: Record<string, unknown>, source: string): Translatio
 function translate(
   object: SourcedObject,
   connectorTypes: string[],
-  env: NodeJS.ProcessEnv,
+  env: NodeJS.ProcessEnv | undefined,
 ): Translation {
   const { value, source } = object;
   if (!isObject(value)) return { issue: { at: source, message: 'expected an object' } };
@@ -79,7 +79,7 @@ export interface Declarations {
 export function declarationsOf(
   objects: SourcedObject[],
   connectorTypes: string[],
-  env: NodeJS.ProcessEnv,
+  env: NodeJS.ProcessEnv | undefined,
 ): Declarations {
   const out: Declarations = { declarations: [], skipped: [], issues: [] };
   for (const object of objects) {

@@ -42,21 +42,25 @@ export function connectorTypeOf(type: string, connectorTypes: string[]): string 
 }
 
 /** Options whose value is the name of a set env var become references to it. */
-function options(value: unknown, env: NodeJS.ProcessEnv): Record<string, unknown> {
+function options(value: unknown, env: NodeJS.ProcessEnv | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries((value ?? {}) as Record<string, unknown>)) {
-    out[k] = typeof v === 'string' && envName.test(v) && env[v] !== undefined ? { $env: v } : v;
+    out[k] = typeof v === 'string' && envName.test(v) && env?.[v] !== undefined ? { $env: v } : v;
   }
   return out;
 }
 
-/** What to add to an option's error when its value names an env var that is not set. */
-function unsetEnvHints(value: unknown, env: NodeJS.ProcessEnv): Record<string, string> {
+/**
+ * What to add to an option's error when its value names an env var that is not set. Over HTTP
+ * (no environment) the value was taken as written, and setting the variable would not help.
+ */
+function unsetEnvHints(value: unknown, env: NodeJS.ProcessEnv | undefined): Record<string, string> {
   const hints: Record<string, string> = {};
   for (const [k, v] of Object.entries((value ?? {}) as Record<string, unknown>)) {
-    if (typeof v === 'string' && envName.test(v) && env[v] === undefined) {
-      hints[`options.${k}`] = `Grouparoo reads ${v} from the environment here: set it`;
-    }
+    if (typeof v !== 'string' || !envName.test(v) || env?.[v] !== undefined) continue;
+    hints[`options.${k}`] = env
+      ? `Grouparoo reads ${v} from the environment here: set it`
+      : `Grouparoo read ${v} from the environment; over HTTP it is taken as written: apply with npm run config`;
   }
   return hints;
 }
@@ -81,7 +85,7 @@ export function fromGrouparoo(
   g: GObject,
   source: string,
   connectorTypes: string[],
-  env: NodeJS.ProcessEnv,
+  env: NodeJS.ProcessEnv | undefined,
 ): Translation {
   const cls = String(g.class);
   const id = typeof g.id === 'string' ? g.id : '';

@@ -68,7 +68,7 @@ export async function runConfig(
           issues: [],
         };
   const types = listConnectors().map((c) => c.type);
-  const { declarations, skipped, issues } = declarationsOf(parsed.objects, types, env ?? {});
+  const { declarations, skipped, issues } = declarationsOf(parsed.objects, types, env);
   issues.unshift(...parsed.issues);
   const secrets: string[] = [];
   for (const d of declarations) {
@@ -105,10 +105,11 @@ export async function runConfig(
 export function formatReport(report: ConfigReport): string[] {
   const lines = report.issues.map((i) => `error     ${i.at}: ${i.message}`);
   for (const e of report.plan) {
-    const note = e.message ? `: ${e.message}` : e.source ? ` (${e.source})` : '';
+    const many = e.issues && e.issues.length > 1 ? e.issues : undefined;
+    const message = many ? `${many.length} problems` : e.message;
+    const note = message ? `: ${message}` : e.source ? ` (${e.source})` : '';
     lines.push(`${e.action.padEnd(9)} ${e.kind} "${e.id}"${note}`);
-    if ((e.issues?.length ?? 0) > 1)
-      for (const i of e.issues!) lines.push(`            ${i.path}: ${i.message}`);
+    for (const i of many ?? []) lines.push(`            ${i.path}: ${i.message}`);
   }
   return lines;
 }

@@ -47,6 +47,9 @@ export function configRoutes({ db, temporal, config }: ApiDeps) {
     files?: { name: string; content: string }[];
     objects?: unknown[];
   }): ConfigInput => {
+    if (body.files && body.objects) {
+      throw badRequest([{ path: 'objects', message: 'send files or objects, not both' }]);
+    }
     const input = body.files ? { files: body.files } : { objects: body.objects ?? [] };
     const refs = envReferences(input);
     if (refs.length > 0) throw badRequest(refs.slice(0, 100));

@@ -30,6 +30,23 @@ describe('config endpoints and environment references', async () => {
     expect((await call('GET', `/apps/${id}`)).status).toBe(404);
   });
 
+  it('never tells an HTTP caller to set the variable a Grouparoo option names', async () => {
+    const res = await call('POST', '/config/validate', {
+      objects: [
+        {
+          class: 'App',
+          id: uid('mc'),
+          name: 'M',
+          type: 'mailchimp',
+          options: { apiKey: 'PATH_X' },
+        },
+      ],
+    });
+    const text = JSON.stringify(res.body);
+    expect(text).toContain('over HTTP it is taken as written');
+    expect(text).not.toContain('set it');
+  });
+
   it('answers the same for a variable that is set and one that is not', async () => {
     const ask = (name: string) =>
       call('POST', '/config/validate', {

@@ -121,6 +121,17 @@ describe('configuration as code', async () => {
     );
   });
 
+  it('puts back a default the files leave out when the API changed it', async () => {
+    await run(setup(), { mode: 'apply', env });
+    const patched = await call('PATCH', '/destinations/hook_vips', { syncMode: 'additive' });
+    expect(patched.body.syncMode).toBe('additive');
+    const report = await run(setup(), { mode: 'apply', env });
+    expect(actions(report)['destination/hook_vips']).toBe('update');
+    expect((await call('GET', '/destinations/hook_vips')).body.syncMode).toBe('sync');
+    const again = await run(setup(), { mode: 'apply', env });
+    expect(actions(again)['destination/hook_vips']).toBe('unchanged');
+  });
+
   it('stores environment values but never shows them in the plan', async () => {
     const bad = { ...env, HOOK_HOST: 'bad host with spaces-and-secret-text' };
     const report = await run(setup(), { mode: 'apply', env: { ...bad, HOOK_SECRET: 'short' } });
@@ -167,5 +178,21 @@ describe('configuration as code', async () => {
     const wrong = await call('POST', '/config/apply', { objects: [{ kind: 'widget', id: 'x' }] });
     expect(wrong.status).toBe(422);
     expect(wrong.body.issues[0].message).toContain('"widget"');
+    const both = await call('POST', '/config/validate', { files, objects });
+    expect(both.status).toBe(400);
+    expect(both.body.error.message).toContain('objects: send files or objects, not both');
+  });
+
+  it('prints each problem of an object once', async () => {
+    const report = await run(
+      [json('hook.json', { kind: 'app', id: 'h2', name: 'H', type: 'webhook', options: {} })],
+      { mode: 'validate', env },
+    );
+    const text = formatReport(report);
+    expect(report.plan[0]!.issues!.length).toBeGreaterThan(1);
+    expect(text[0]).toMatch(/^error +app "h2": \d+ problems$/);
+    for (const issue of report.plan[0]!.issues!) {
+      expect(text.filter((l) => l.includes(`${issue.path}: `))).toHaveLength(1);
+    }
   });
 });

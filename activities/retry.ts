@@ -22,33 +22,56 @@ export const reasons = {
   newerComplete: 'a newer export of this profile completed',
   newerFailure: 'a newer export of this profile failed; retry that one instead',
   queued: 'the profile is already queued for export',
+  unknown: 'no export with this id at this destination',
 };
 
-export async function retryExports(
-  db: Db,
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+type Result = RetryExportsResult & { profileIds: string[] };
+
+/**
+ * Chooses and queues in one transaction, under a lock per destination: two retries sent at
+ * once would otherwise both read "not queued yet" and both queue everything.
+ */
+export async function retryExports(db: Db, input: RetryExportsInput): Promise<Result> {
+  const row = input.preview ? null : await loadDestination(db, input.destinationId);
+  return db.transaction(async (tx) => {
+    await tx.execute(
+      sql`select pg_advisory_xact_lock(hashtext(${`outflow:retry:${input.destinationId}`}))`,
+    );
+    return chooseAndQueue(tx, input, row);
+  });
+}
+
+async function chooseAndQueue(
+  tx: Tx,
   input: RetryExportsInput,
-): Promise<RetryExportsResult & { profileIds: string[] }> {
+  row: Awaited<ReturnType<typeof loadDestination>>,
+): Promise<Result> {
   const { destinationId, mode = 'fresh' } = input;
+  const none = { matched: 0, queued: 0, skipped: [], runId: null, profileIds: [] };
+  // An empty list matches nothing: a script whose list came out empty must not retry all.
+  if (input.exportIds?.length === 0 || input.profileIds?.length === 0) return none;
   const where: SQL[] = [sql`destination_id = ${destinationId}`];
-  if (input.exportIds?.length) where.push(sql`id = any(${sql.param(input.exportIds)}::bigint[])`);
+  if (input.exportIds) where.push(sql`id = any(${sql.param(input.exportIds)}::bigint[])`);
   else where.push(sql`state = 'failed'`);
-  if (input.profileIds?.length)
-    where.push(sql`profile_id = any(${sql.param(input.profileIds)}::text[])`);
+  if (input.profileIds) where.push(sql`profile_id = any(${sql.param(input.profileIds)}::text[])`);
   if (input.from) where.push(sql`coalesce(completed_at, created_at) >= ${input.from}`);
   if (input.to) where.push(sql`coalesce(completed_at, created_at) < ${input.to}`);
   const candidates = [
-    ...(await db.execute<{ id: string; profile_id: string; state: string }>(sql`
+    ...(await tx.execute<{ id: string; profile_id: string; state: string }>(sql`
       select id, profile_id, state from exports where ${sql.join(where, sql` and `)}
       order by id desc limit ${maxMatched}`)),
   ].map((r) => ({ id: Number(r.id), profileId: r.profile_id, state: r.state }));
 
   const profileIds = [...new Set(candidates.map((c) => c.profileId))];
-  const facts = await profileFacts(db, destinationId, profileIds);
+  const facts = await profileFacts(tx, destinationId, profileIds);
   const chosen = new Map<string, number>(); // profile → the failed export retried
   const skipped: RetryExportsResult['skipped'] = [];
   const skip = (exportId: number, reason: string) => {
     if (skipped.length < maxSkipped) skipped.push({ exportId, reason });
   };
+  const found = new Set(candidates.map((c) => c.id));
+  for (const id of input.exportIds ?? []) if (!found.has(id)) skip(id, reasons.unknown);
   for (const c of candidates) {
     const f = facts.get(c.profileId);
     if (c.state !== 'failed') skip(c.id, reasons.notFailed(c.state));
@@ -62,25 +85,22 @@ export async function retryExports(
   const result = { matched: candidates.length, queued: chosen.size, skipped, runId: null };
   if (input.preview || chosen.size === 0) return { ...result, profileIds: [] };
 
-  const row = await loadDestination(db, destinationId);
   if (!row) return { ...result, queued: 0, profileIds: [] };
   const runId = newRunId();
-  await db.transaction(async (tx) => {
-    const n = chosen.size;
-    await createRun(tx, {
-      id: runId,
-      destinationId,
-      kind: 'retry',
-      summary: `Retry (${mode}) of ${n} failed export${n === 1 ? '' : 's'} to ${row.destination.name}`,
-      configVersion: row.destination.configVersion,
-    });
-    await tx.execute(sql`
+  const n = chosen.size;
+  await createRun(tx, {
+    id: runId,
+    destinationId,
+    kind: 'retry',
+    summary: `Retry (${mode}) of ${n} failed export${n === 1 ? '' : 's'} to ${row.destination.name}`,
+    configVersion: row.destination.configVersion,
+  });
+  await tx.execute(sql`
       insert into destination_changes (destination_id, profile_id, run_id, retry_export_id, retry_mode)
       select ${destinationId}, u.profile_id, ${runId}, u.export_id, ${mode}
       from unnest(${sql.param([...chosen.keys()])}::text[], ${sql.param([...chosen.values()])}::bigint[])
         as u(profile_id, export_id)`);
-    await sealRun(tx, runId);
-  });
+  await sealRun(tx, runId);
   return { ...result, runId, profileIds: [...chosen.keys()] };
 }
 
@@ -91,7 +111,7 @@ interface ProfileFacts {
   queued: boolean;
 }
 
-async function profileFacts(db: Db, destinationId: string, profileIds: string[]) {
+async function profileFacts(db: Tx, destinationId: string, profileIds: string[]) {
   const facts = new Map<string, ProfileFacts>();
   if (profileIds.length === 0) return facts;
   const rows = await db.execute<{

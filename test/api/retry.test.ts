@@ -1,5 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { retryExports } from '../../activities/retry';
 import { exports } from '../../db/schema';
 import { profilesChangedSignal } from '../../workflows/definitions';
 import { testDb } from '../helpers/db';
@@ -140,6 +141,41 @@ describe('retry of failed exports', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(remote.sentFor(id)).toHaveLength(2); // the failed send and one retry
     expect(await exportsOf(db, destinationId, id)).toHaveLength(2);
+  });
+
+  it('queues a profile once when two retries arrive at the same moment', async () => {
+    const { destinationId, id } = await withFailure();
+    await call('POST', `/destinations/${destinationId}/pause`);
+    // The workflow may run two updates' activities side by side: call the activity twice.
+    const answers = await Promise.all([
+      retryExports(db, { destinationId }),
+      retryExports(db, { destinationId }),
+    ]);
+    expect(answers.map((a) => a.queued).sort()).toEqual([0, 1]);
+    expect(await outboxOf(db, destinationId, [id])).toHaveLength(1);
+    const runs = answers.map((a) => a.runId).filter(Boolean);
+    expect(runs).toHaveLength(1);
+    tw.started.add(`destination:${destinationId}:run:${runs[0]}`);
+    await call('POST', `/destinations/${destinationId}/resume`);
+    await settled(destinationId, id, 2);
+  });
+
+  it('matches nothing for an empty list of ids, and names an id it does not know', async () => {
+    const { destinationId, failedId } = await withFailure();
+    for (const body of [{ exportIds: [] }, { profileIds: [] }]) {
+      const res = await retry(destinationId, { ...body, preview: true });
+      expect(res.body).toEqual({ matched: 0, queued: 0, skipped: [], runId: null });
+    }
+    const unknown = await retry(destinationId, {
+      exportIds: [failedId, 999_999_999],
+      preview: true,
+    });
+    expect(unknown.body).toEqual({
+      matched: 1,
+      queued: 1,
+      skipped: [{ exportId: 999_999_999, reason: 'no export with this id at this destination' }],
+      runId: null,
+    });
   });
 
   it('only counts in a preview, and refuses a window that ends before it starts', async () => {

@@ -50,12 +50,8 @@ export async function createRun(
  */
 export async function supersedeRuns(tx: Executor, destinationId: string, newRunId: string) {
   const old = await tx
-    .update(syncRuns)
-    .set({
-      state: 'canceled',
-      finishedAt: new Date(),
-      errorSummary: `superseded by run ${newRunId}`,
-    })
+    .select()
+    .from(syncRuns)
     .where(
       and(
         eq(syncRuns.destinationId, destinationId),
@@ -64,8 +60,21 @@ export async function supersedeRuns(tx: Executor, destinationId: string, newRunI
         ne(syncRuns.id, newRunId),
       ),
     )
-    .returning({ id: syncRuns.id });
+    .for('update');
   if (old.length === 0) return;
+  for (const run of old) {
+    // Counted before its rows move on: what it did stays its own, the rest the newer run's.
+    const { remaining: _r, ...counts } = await runCounts(tx, run);
+    await tx
+      .update(syncRuns)
+      .set({
+        ...counts,
+        state: 'canceled',
+        finishedAt: new Date(),
+        errorSummary: `superseded by run ${newRunId}`,
+      })
+      .where(eq(syncRuns.id, run.id));
+  }
   await tx.execute(sql`
     update destination_changes set run_id = ${newRunId}
     where destination_id = ${destinationId}

@@ -68,7 +68,15 @@ export function destinationRunsRoutes({ db }: ApiDeps) {
       )
       .orderBy(desc(syncRuns.startedAt))
       .limit(q.limit);
-    return c.json({ runs: rows.map(view) }, 200);
+    // As GET /runs/{id}: a running run is counted now, not as its last poll stored it.
+    const runs = await Promise.all(
+      rows.map(async (run) => {
+        if (run.state !== 'running') return view(run);
+        const { remaining: _r, ...counts } = await runCounts(db, run);
+        return view({ ...run, ...counts });
+      }),
+    );
+    return c.json({ runs }, 200);
   });
   return app;
 }

@@ -35,8 +35,8 @@ beforeAll(async () => {
 afterAll(() => tw?.stop());
 
 /** A group of `n` profiles and a destination sending it, created through the API. */
-async function destinationOf(n: number) {
-  const remote = createTestConnector();
+async function destinationOf(n: number, delayMs?: number) {
+  const remote = createTestConnector({ delayMs });
   const groupId = await createGroup(db);
   const ids = Array.from({ length: n }, () => uid('prf'));
   for (const id of ids)
@@ -156,6 +156,36 @@ describe('sync runs', () => {
     const run = await finished(second!.id);
     expect(run).toMatchObject({ state: 'complete', total: 2, evaluated: 2 });
     expect(await outboxOf(db, destinationId, ids)).toHaveLength(0);
+  });
+
+  it('keeps the counts of what a superseded run did', async () => {
+    const { destinationId } = await destinationOf(6, 300);
+    await finished((await runsOf(destinationId, 'initial'))[0]!.id);
+    await call('PATCH', `/destinations/${destinationId}`, {
+      settings: { concurrency: 1, batchSize: 1 },
+    });
+    await call('PATCH', `/destinations/${destinationId}`, { mapping: { external_id: keys.email } });
+    const [first] = await runsOf(destinationId, 'resync');
+    const doneBy = async (runId: string) =>
+      (await db.select().from(exports).where(eq(exports.runId, runId))).filter(
+        (e) => e.state === 'complete',
+      ).length;
+    await eventually(async () => (await doneBy(first!.id)) >= 1);
+    // Pausing answers once the batch in flight ended, so nothing completes after the count.
+    await call('POST', `/destinations/${destinationId}/pause`);
+    await call('PATCH', `/destinations/${destinationId}`, {
+      mapping: { external_id: keys.email, name: keys.name },
+    });
+    const canceled = (await call('GET', `/runs/${first!.id}`)).body;
+    expect(canceled.state).toBe('canceled');
+    const done = await doneBy(first!.id);
+    expect(canceled.evaluated).toBe(done);
+    expect(canceled.updated).toBe(done);
+    expect(canceled.percentComplete).toBe(Math.floor((done * 100) / 6));
+    expect(done).toBeLessThan(6);
+    const [second] = await runsOf(destinationId, 'resync');
+    await call('POST', `/destinations/${destinationId}/resume`);
+    expect(await finished(second!.id)).toMatchObject({ state: 'complete', total: 6 });
   });
 
   it('cancels a run, dropping only the rows queued for it', async () => {

@@ -3,6 +3,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { exports, type DestinationSettings } from '../db/schema';
 import { getConnector } from '../connectors';
+import type { MappedFieldType } from '../connectors/types';
 import type { AutoRetry, RetryExportsInput, RunRef } from '../workflows/definitions';
 import { loadDestination, loadExportContext, loadProfileStates } from './load';
 import { noteOutbox, readOutboxPage, type OutboxPage } from './outbox';
@@ -216,6 +217,7 @@ export function createActivities({ db, retryBaseMs = 1000 }: ActivityDeps) {
         destination: row.destination,
         app: row.app,
         connector: context.connector,
+        fieldTypes: mappedFieldTypes(row.destination.mapping, context.propertyTypes),
         changes: prepared.toSend,
         noted,
         heartbeat: (done) => heartbeat({ sent: done }),
@@ -250,4 +252,17 @@ async function loadRetried(
     .from(exports)
     .where(and(eq(exports.destinationId, destinationId), inArray(exports.id, ids)));
   return new Map(rows.map((r) => [r.id, r]));
+}
+
+/** The property type behind each remote field of a mapping (unknown properties left out). */
+function mappedFieldTypes(
+  mapping: Record<string, string>,
+  propertyTypes: Record<string, MappedFieldType>,
+): Record<string, MappedFieldType> {
+  const out: Record<string, MappedFieldType> = {};
+  for (const [field, key] of Object.entries(mapping)) {
+    const type = Object.hasOwn(propertyTypes, key) ? propertyTypes[key] : undefined;
+    if (type) out[field] = type;
+  }
+  return out;
 }

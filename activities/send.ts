@@ -1,7 +1,12 @@
 import { eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { exports } from '../db/schema';
-import type { Connector, ConnectorContext, ExportOutcome } from '../connectors/types';
+import type {
+  Connector,
+  ConnectorContext,
+  ExportOutcome,
+  MappedFieldType,
+} from '../connectors/types';
 import { syncOperationsFor } from '../lib/domain';
 import type { AppRow, DestinationRow } from './load';
 import { clearOutbox, type Noted } from './outbox';
@@ -28,6 +33,8 @@ export interface SendInput {
   destination: DestinationRow;
   app: AppRow;
   connector: Connector;
+  /** the property behind each mapped remote field */
+  fieldTypes: Record<string, MappedFieldType>;
   changes: PreparedChange[];
   noted: Map<string, Noted>;
   /** called between chunks: keeps the activity alive and delivers cancellation */
@@ -45,6 +52,7 @@ export async function sendChanges(db: Db, input: SendInput): Promise<SendCounts>
     destinationId: destination.id,
     destinationOptions: destination.options,
     syncOperations: syncOperationsFor(destination.syncMode),
+    fieldTypes: input.fieldTypes,
     signal: input.signal,
   };
   const size = Math.max(1, connector.maxBatchSize);

@@ -1,5 +1,11 @@
 import type { z } from 'zod';
-import type { ErrorLevel, RemoteProperties, SyncMode, SyncOperations } from '../lib/domain';
+import type {
+  ErrorLevel,
+  PropertyType,
+  RemoteProperties,
+  SyncMode,
+  SyncOperations,
+} from '../lib/domain';
 
 /** Types a remote field may declare. `any` accepts every property type. */
 export type RemoteFieldType =
@@ -30,6 +36,11 @@ export interface MappingOptions {
   allowCustomFields: boolean;
   /** remote fields that accept arrays; '*' means all. Others receive the first element. */
   arrayFields: string[];
+  /**
+   * custom fields (outside `known`) take an array property's values whole: the connector
+   * creates them (a column) of the property's type, arrays included
+   */
+  customFieldsTakeArrays?: boolean;
   /** remote fields the connector writes itself (a timestamp, the groups): never mappable */
   reservedFields?: string[];
   /**
@@ -39,6 +50,12 @@ export interface MappingOptions {
   fieldNamePattern?: { pattern: string; description: string };
 }
 
+/** The type of the property a remote field is mapped from. */
+export interface MappedFieldType {
+  type: PropertyType;
+  isArray: boolean;
+}
+
 /** Everything a connector call may need. `app` options include secrets. */
 export interface ConnectorContext<AppOptions, DestinationOptions> {
   appId: string;
@@ -46,6 +63,11 @@ export interface ConnectorContext<AppOptions, DestinationOptions> {
   destinationId: string;
   destinationOptions: DestinationOptions;
   syncOperations: SyncOperations;
+  /**
+   * For each mapped remote field, the property behind it: a connector that creates fields
+   * (a table's columns) creates them of this type, never of the first value it happens to see.
+   */
+  fieldTypes?: Record<string, MappedFieldType>;
   /** aborted when the activity is cancelled or times out */
   signal?: AbortSignal;
 }

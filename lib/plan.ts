@@ -137,7 +137,8 @@ function mapProperties(input: PlanInput, values: ProfileProperties): RemotePrope
     }
     const present = value.filter((v) => v !== null && v !== undefined);
     if (present.length === 0) continue;
-    if (arraysEverywhere || mappingOptions.arrayFields.includes(remoteKey)) {
+    const custom = !fieldTypes.has(remoteKey) && mappingOptions.customFieldsTakeArrays;
+    if (arraysEverywhere || custom || mappingOptions.arrayFields.includes(remoteKey)) {
       mapped[remoteKey] = present.map(convert);
     } else {
       mapped[remoteKey] = convert(present[0]!);

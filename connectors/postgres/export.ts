@@ -48,7 +48,7 @@ export async function exportToPostgres(
     let target: Target | undefined;
     try {
       const columns = options.createTable
-        ? await ensureTable(sql, app.schema, options, fieldSamples(plans))
+        ? await ensureTable(sql, app.schema, options, fieldSamples(plans), ctx.fieldTypes)
         : await readColumns(sql, app.schema, options.table);
       const hasUpdatedAt = columns.some((c) => c.name === updatedAtColumn);
       target = { schema: app.schema, options, hasUpdatedAt, operations: ctx.syncOperations };

@@ -1,6 +1,6 @@
 import type postgres from 'postgres';
-import type { ScalarValue } from '../../lib/domain';
-import type { MappingOptions, RemoteFieldType } from '../types';
+import type { PropertyType, ScalarValue } from '../../lib/domain';
+import type { MappedFieldType, MappingOptions, RemoteFieldType } from '../types';
 import {
   columnNameRule,
   groupNameColumn,
@@ -77,6 +77,7 @@ export function mappingOptionsFor(
     known: mappable.map((c) => ({ key: c.name, type: fieldTypeOf(c) })),
     allowCustomFields: options.createTable,
     arrayFields: mappable.filter((c) => c.isArray).map((c) => c.name),
+    customFieldsTakeArrays: options.createTable,
     reservedFields: reserved,
     fieldNamePattern: { pattern: identifierPattern.source, description: columnNameRule },
   };
@@ -85,7 +86,27 @@ export function mappingOptionsFor(
 const isoDate =
   /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
-/** The column type created for a field first seen with this value. A fixed list: safe as SQL. */
+const propertyColumns: Record<PropertyType, string> = {
+  string: 'text',
+  email: 'text',
+  url: 'text',
+  phone: 'text',
+  integer: 'bigint',
+  float: 'double precision',
+  boolean: 'boolean',
+  date: 'timestamptz',
+};
+
+/** The column type created for a field mapped from a property of this type. Safe as SQL. */
+export function columnTypeForProperty(field: MappedFieldType): string {
+  const type = propertyColumns[field.type];
+  return field.isArray ? `${type}[]` : type;
+}
+
+/**
+ * The column type created for a field whose property is not known (a caller that gave no
+ * field types), guessed from its first value. A fixed list: safe as SQL.
+ */
 export function columnTypeFor(value: ScalarValue | ScalarValue[]): string {
   if (Array.isArray(value)) return value.length > 0 ? `${columnTypeFor(value[0]!)}[]` : 'text[]';
   if (typeof value === 'number') return 'double precision';
@@ -103,10 +124,16 @@ export async function ensureTable(
   schema: string,
   options: PostgresDestinationOptions,
   fields: Map<string, ScalarValue | ScalarValue[]>,
+  fieldTypes: Record<string, MappedFieldType> = {},
 ): Promise<TableColumn[]> {
+  // Every mapped field gets its column, typed by its property; others by their first value.
+  const columnTypes = new Map<string, string>();
+  for (const [name, sample] of fields) columnTypes.set(name, columnTypeFor(sample));
+  for (const [name, field] of Object.entries(fieldTypes))
+    columnTypes.set(name, columnTypeForProperty(field));
   const before = await readColumns(sql, schema, options.table);
   const groupsColumn = options.groupsTable ? [] : [options.groupsColumn];
-  const wanted = [options.keyColumn, ...groupsColumn, ...fields.keys()];
+  const wanted = [options.keyColumn, ...groupsColumn, ...columnTypes.keys()];
   const have = new Set(before.map((c) => c.name));
   const groupsTableReady =
     !options.groupsTable || (await readColumns(sql, schema, options.groupsTable)).length > 0;
@@ -128,10 +155,9 @@ export async function ensureTable(
         ${sql(groupNameColumn)} text not null,
         primary key (${key}, ${sql(groupNameColumn)}))`;
     }
-    for (const [name, sample] of fields) {
+    for (const [name, type] of columnTypes) {
       if (have.has(name) || name === options.keyColumn) continue;
-      await tx`alter table ${table}
-        add column if not exists ${sql(name)} ${tx.unsafe(columnTypeFor(sample))}`;
+      await tx`alter table ${table} add column if not exists ${sql(name)} ${tx.unsafe(type)}`;
     }
   });
   return readColumns(sql, schema, options.table);

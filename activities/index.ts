@@ -1,3 +1,4 @@
+import { own } from '../lib/own';
 import { cancellationSignal, heartbeat, log } from '@temporalio/activity';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client';
@@ -261,7 +262,7 @@ function mappedFieldTypes(
 ): Record<string, MappedFieldType> {
   const out: Record<string, MappedFieldType> = {};
   for (const [field, key] of Object.entries(mapping)) {
-    const type = Object.hasOwn(propertyTypes, key) ? propertyTypes[key] : undefined;
+    const type = own(propertyTypes, key);
     if (type) out[field] = type;
   }
   return out;

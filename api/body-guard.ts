@@ -4,10 +4,15 @@ import { unstorableTextIssue } from '../lib/text';
 import { badRequest } from './errors';
 
 /**
- * What every request body must be before a route reads it: at most `maxBodyBytes`, and
- * without text Postgres cannot store (NUL, lone surrogates) in any key or value — names,
- * options and secrets included — so no route can fail on it with a 500.
+ * What every request body must be before a route reads it: at most `maxBodyBytes`, nested at
+ * most `maxDepth` levels, without text Postgres cannot store (NUL, lone surrogates) in any key
+ * or value — names, options and secrets included — and without a key `__proto__`, which
+ * JavaScript objects would take as their prototype rather than a key; so no route can fail on
+ * them with a 500 or silently drop them.
  */
+
+/** Far deeper than any body Outflow takes; a deeper one would exhaust the stack. */
+const maxDepth = 64;
 
 /** Enough for a batch of 5,000 profiles with generous values. */
 export const maxBodyBytes = 32 * 1024 * 1024;
@@ -25,14 +30,18 @@ export const limitBody: MiddlewareHandler = bodyLimit({
 function firstUnstorable(
   value: unknown,
   path: string,
+  depth = 0,
 ): { path: string; message: string } | undefined {
+  if (depth > maxDepth && value !== null && typeof value === 'object') {
+    return { path, message: `is nested more than ${maxDepth} levels deep` };
+  }
   if (typeof value === 'string') {
     const message = unstorableTextIssue(value);
     return message ? { path, message } : undefined;
   }
   if (Array.isArray(value)) {
     for (const [i, v] of value.entries()) {
-      const found = firstUnstorable(v, `${path}[${i}]`);
+      const found = firstUnstorable(v, `${path}[${i}]`, depth + 1);
       if (found) return found;
     }
     return undefined;
@@ -40,9 +49,9 @@ function firstUnstorable(
   if (value !== null && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
       const at = path ? `${path}.${k}` : k;
-      const message = unstorableTextIssue(k);
+      const message = k === '__proto__' ? 'is a reserved name' : unstorableTextIssue(k);
       if (message) return { path: at, message: `its name ${message}` };
-      const found = firstUnstorable(v, at);
+      const found = firstUnstorable(v, at, depth + 1);
       if (found) return found;
     }
   }

@@ -1,3 +1,4 @@
+import { own } from '../lib/own';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -63,7 +64,7 @@ export function docsPage(): Hono {
   );
   app.get('/assets/:name', async (c) => {
     const name = c.req.param('name');
-    const type = assets[name];
+    const type = own(assets, name);
     if (!type) return c.json({ error: { message: `no asset ${name}` } }, 404);
     return c.body(await asset(name), 200, {
       'content-type': type,

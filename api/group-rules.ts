@@ -1,3 +1,4 @@
+import { own } from '../lib/own';
 import { z } from '@hono/zod-openapi';
 import { builtinProperties, checkOperator, operatorTakes } from '../db/rules-sql';
 import { normalizeScalar, quote, type PropertyDefinition } from '../lib/normalize';
@@ -85,7 +86,7 @@ export function validateRules(
 ): { rules: GroupRule[]; issues: Issue[] } {
   const issues: Issue[] = [];
   const out = rules.map((rule, i) => {
-    const property = builtinProperties[rule.property] ?? definitions[rule.property];
+    const property = own(builtinProperties, rule.property) ?? own(definitions, rule.property);
     const checked = checkRule(rule, `rules[${i}]`, property);
     if (checked.issue) issues.push(checked.issue);
     return checked.rule ?? rule;

@@ -1,3 +1,4 @@
+import { own } from '../lib/own';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { UniqueValueError, type ProfileInput } from '../db/profiles';
@@ -35,7 +36,7 @@ export async function refuseDuplicateValues(
   for (const key of await uniqueKeys(tx)) {
     const seen = new Map<string, BatchEntry>();
     for (const e of entries) {
-      const value = e.properties[key];
+      const value = own(e.properties, key);
       if (value === undefined || value === null) continue;
       const first = seen.get(String(value));
       if (!first) seen.set(String(value), e);

@@ -1,3 +1,4 @@
+import { own } from '../lib/own';
 import { sql, type SQL } from 'drizzle-orm';
 import type { PropertyType, ScalarValue } from '../lib/domain';
 import type { GroupRule, MatchType, RelativeUnit, RuleOp } from '../lib/rules';
@@ -147,7 +148,7 @@ export function isRelative(rule: GroupRule): boolean {
 /** The element condition, over every element of an array property or the scalar itself. */
 function anyElement(rule: GroupRule, property: PropertyDefinition, operator: Operator): SQL {
   const compare = (v: SQL) => operator.compare!(cast(v, property.type), rule, property.type);
-  const column = columns[rule.property];
+  const column = own(columns, rule.property);
   if (column) return sql`coalesce(${compare(column)}, false)`;
   if (!property.isArray) {
     return sql`coalesce(${compare(sql`p.properties ->> ${sql.param(rule.property)}`)}, false)`;
@@ -161,7 +162,7 @@ function anyElement(rule: GroupRule, property: PropertyDefinition, operator: Ope
 function compileRule(rule: GroupRule, property: PropertyDefinition): SQL {
   const operator = operators[rule.op];
   if (operator.kind === 'presence') {
-    const present = columns[rule.property]
+    const present = own(columns, rule.property)
       ? sql`true`
       : sql`(p.properties -> ${sql.param(rule.property)}) is not null`;
     return operator.present ? present : sql`not ${present}`;
@@ -181,7 +182,7 @@ export function compileRules(
 ): SQL {
   if (rules.length === 0) return sql`false`;
   const parts = rules.map((rule) => {
-    const property = builtinProperties[rule.property] ?? definitions[rule.property];
+    const property = own(builtinProperties, rule.property) ?? own(definitions, rule.property);
     if (!property) throw new Error(`group rule names unknown property "${rule.property}"`);
     return sql`(${compileRule(rule, property)})`;
   });

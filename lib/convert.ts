@@ -1,3 +1,4 @@
+import { own } from './own';
 import type { PropertyType, ScalarValue } from './domain';
 import type { MappingOptions, RemoteField, RemoteFieldType } from '../connectors/types';
 import { quote } from './quote';
@@ -59,14 +60,26 @@ export interface MappingProblem {
  * every required field mapped, no reserved field, every name following the connector's rule,
  * only known fields unless custom ones are allowed, every property existing and convertible
  * to the field's type. Unlike Grouparoo, an empty mapping is not exempt: the identifier is
- * always required.
+ * always required, and comes from a unique property (where `unique` is given): two profiles
+ * sharing a value would share one remote record, and deleting one would delete the other's.
  */
 export function validateMapping(
   options: MappingOptions,
   mapping: Record<string, string>,
-  propertyTypes: Record<string, { type: PropertyType; isArray: boolean }>,
+  propertyTypes: Record<string, { type: PropertyType; isArray: boolean; unique?: boolean }>,
 ): MappingProblem[] {
   const problems: MappingProblem[] = [];
+  // Keys like "constructor" must not find Object.prototype's members.
+  const propertyOf = (key: string) => own(propertyTypes, key);
+  const identifier = options.required[0];
+  const identifierKey =
+    identifier && Object.hasOwn(mapping, identifier.key) && mapping[identifier.key];
+  if (identifier && identifierKey && propertyOf(identifierKey)?.unique === false) {
+    problems.push({
+      field: identifier.key,
+      message: `${identifier.key} identifies the remote record and must be mapped from a unique property; "${identifierKey}" is not unique`,
+    });
+  }
   const fields = new Map<string, RemoteField>();
   for (const f of [...options.known, ...options.required]) fields.set(f.key, f);
   const reserved = new Set(options.reservedFields);
@@ -74,7 +87,7 @@ export function validateMapping(
   const namePattern = rule && new RegExp(`^(?:${rule.pattern})$`);
 
   for (const req of options.required) {
-    if (!mapping[req.key]) {
+    if (!Object.hasOwn(mapping, req.key) || !mapping[req.key]) {
       problems.push({ field: req.key, message: `${req.key} is required and must be mapped` });
     }
   }
@@ -91,7 +104,7 @@ export function validateMapping(
       });
       continue;
     }
-    const property = propertyTypes[propertyKey];
+    const property = propertyOf(propertyKey);
     if (!property) {
       problems.push({ field: remoteKey, message: `property "${propertyKey}" does not exist` });
       continue;
@@ -106,9 +119,13 @@ export function validateMapping(
     if (!canConvert(property.type, field.type)) {
       problems.push({
         field: remoteKey,
-        message: `${remoteKey} needs a ${field.type} value, but "${propertyKey}" is a ${property.type}`,
+        message: `${remoteKey} needs ${article(field.type)} ${field.type} value, but "${propertyKey}" is ${article(property.type)} ${property.type}`,
       });
     }
   }
   return problems;
+}
+
+function article(word: string): 'a' | 'an' {
+  return /^[aeio]/.test(word) ? 'an' : 'a';
 }

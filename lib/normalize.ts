@@ -1,3 +1,4 @@
+import { own } from './own';
 import { normalizeDate } from './dates';
 import type { ProfileProperties, PropertyType, PropertyValue, ScalarValue } from './domain';
 import { quote } from './quote';
@@ -159,7 +160,7 @@ export function normalizeProperties(
   const cleared: string[] = [];
   const issues: NormalizeIssue[] = [];
   for (const [key, raw] of Object.entries(input)) {
-    const definition = definitions[key];
+    const definition = own(definitions, key);
     if (!definition) {
       issues.push({ path: `${pathPrefix}.${key}`, message: `unknown property "${key}"` });
       continue;

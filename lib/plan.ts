@@ -1,3 +1,4 @@
+import { own } from './own';
 import type {
   CollectionType,
   ProfileProperties,
@@ -67,7 +68,7 @@ export function planExport(input: PlanInput): ExportPlan | null {
 
   // A delete needs the identifier the remote knows; a deleted profile has none of its own.
   const identifier = input.mappingOptions.required[0]?.key;
-  const lostIdentifier = identifier !== undefined && !(identifier in newProperties);
+  const lostIdentifier = identifier !== undefined && !Object.hasOwn(newProperties, identifier);
   if (toDelete && remoteHoldsIt && (profile === null || lostIdentifier)) {
     newProperties = baseline.newProperties;
   }
@@ -80,9 +81,9 @@ export function planExport(input: PlanInput): ExportPlan | null {
 
   // The tool cannot place a record without its identifier: fail here, named, not at the tool.
   if (!toDelete) {
-    const missing = input.mappingOptions.required.find((r) => !(r.key in newProperties));
+    const missing = input.mappingOptions.required.find((r) => !Object.hasOwn(newProperties, r.key));
     if (missing) {
-      const from = destination.mapping[missing.key];
+      const from = own(destination.mapping, missing.key);
       throw new Error(
         `no value for ${missing.key}, which this destination requires` +
           (from ? ` (mapped from the property ${from})` : ''),
@@ -124,7 +125,7 @@ function mapProperties(input: PlanInput, values: ProfileProperties): RemotePrope
 
   const mapped: RemoteProperties = {};
   for (const [remoteKey, propertyKey] of Object.entries(input.destination.mapping)) {
-    const property = propertyTypes[propertyKey];
+    const property = own(propertyTypes, propertyKey);
     const value = values[propertyKey];
     // A property removed since the mapping was saved behaves like an absent value.
     if (!property || value === null || value === undefined) continue;
@@ -150,7 +151,7 @@ function mapProperties(input: PlanInput, values: ProfileProperties): RemotePrope
 function remoteGroups(groupMapping: Record<string, string>, memberGroupIds: string[]): string[] {
   const names = new Set<string>();
   for (const groupId of memberGroupIds) {
-    const name = groupMapping[groupId];
+    const name = own(groupMapping, groupId);
     if (name !== undefined) names.add(name);
   }
   return [...names].sort();

@@ -7,7 +7,7 @@ describe('destination mapping, changes and deletion', async () => {
   const { call } = await testApi();
   const type = registerFakeConnector();
   const keys = { email: uid('email'), score: uid('score'), note: uid('note') };
-  await call('POST', '/properties', { key: keys.email, type: 'email' });
+  await call('POST', '/properties', { key: keys.email, type: 'email', unique: true });
   await call('POST', '/properties', { key: keys.score, type: 'float' });
   await call('POST', '/properties', { key: keys.note, type: 'string' });
   const app = await call('POST', '/apps', {

@@ -13,7 +13,7 @@ describe('re-evaluation after a group mapping or options change', async () => {
   const { call, db } = await testApi();
   const type = registerFakeConnector();
   const email = uid('email');
-  await call('POST', '/properties', { key: email, type: 'email' });
+  await call('POST', '/properties', { key: email, type: 'email', unique: true });
   const app = await call('POST', '/apps', {
     name: 'Tool',
     type,

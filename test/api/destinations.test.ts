@@ -12,7 +12,7 @@ describe('apps and destinations API', async () => {
   const { call, db, temporal } = await testApi();
   const type = registerFakeConnector();
   const keys = { email: uid('email'), score: uid('score'), note: uid('note') };
-  await call('POST', '/properties', { key: keys.email, type: 'email' });
+  await call('POST', '/properties', { key: keys.email, type: 'email', unique: true });
   await call('POST', '/properties', { key: keys.score, type: 'float' });
   await call('POST', '/properties', { key: keys.note, type: 'string' });
   const appOptions = { url: 'https://tool.example.com', token: 'good-token' };

@@ -7,7 +7,7 @@ describe('messages for missing and mistyped fields', async () => {
   const { call } = await testApi();
   const type = registerFakeConnector();
   const email = uid('email');
-  await call('POST', '/properties', { key: email, type: 'email' });
+  await call('POST', '/properties', { key: email, type: 'email', unique: true });
   const appOptions = { url: 'https://tool.example.com', token: 'good-token' };
   const app = await call('POST', '/apps', { name: 'Tool', type, options: appOptions });
   const destination = {

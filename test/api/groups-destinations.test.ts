@@ -7,7 +7,8 @@ describe('groups and the destinations that use them', async () => {
   const { call, db } = await testApi();
   const connector = createTestConnector();
   const ltv = uid('ltv');
-  await call('POST', '/properties', { key: ltv, type: 'float' });
+  // Unique, as the identifier it is mapped to must be; each profile has its own ltv here.
+  await call('POST', '/properties', { key: ltv, type: 'float', unique: true });
   const p = { low: uid('low'), mid: uid('mid'), high: uid('high') };
   await call('POST', '/profiles/batch', {
     profiles: [

@@ -60,13 +60,15 @@ describe('scheduled recompute of relative-date groups', async () => {
     ).map((r) => r.profile_id);
 
   /** A profile seen just inside "the past 1 days": it leaves the group within seconds. */
+  const seenKey = `seen_${randomUUID().slice(0, 8)}`;
+  const emailKey = `email_${randomUUID().slice(0, 8)}`;
   async function leavingSoon(seconds: number) {
     const connector = createTestConnector();
-    await call('POST', '/properties', { key: 'seen', type: 'date' });
-    await call('POST', '/properties', { key: 'email', type: 'email' });
+    await call('POST', '/properties', { key: seenKey, type: 'date' });
+    await call('POST', '/properties', { key: emailKey, type: 'email', unique: true });
     const groupId = `recent_${randomUUID().slice(0, 6)}`;
     const rules = [
-      { property: 'seen', op: 'relative_gt', relativeMatchNumber: 1, relativeMatchUnit: 'days' },
+      { property: seenKey, op: 'relative_gt', relativeMatchNumber: 1, relativeMatchUnit: 'days' },
     ];
     await call('POST', '/groups', { id: groupId, name: 'Seen today', rules });
     const appRes = await call('POST', '/apps', { name: 'test', type: connector.type });
@@ -75,12 +77,14 @@ describe('scheduled recompute of relative-date groups', async () => {
       appId: appRes.body.id,
       collection: 'group',
       groupId,
-      mapping: { external_id: 'email' },
+      mapping: { external_id: emailKey },
     });
     expect(dest.status).toBe(201);
     const id = `p_${randomUUID().slice(0, 8)}`;
     const seen = new Date(Date.now() - 24 * 3_600_000 + seconds * 1000).toISOString();
-    await call('PUT', `/profiles/${id}`, { properties: { seen, email: `${id}@example.com` } });
+    await call('PUT', `/profiles/${id}`, {
+      properties: { [seenKey]: seen, [emailKey]: `${id}@example.com` },
+    });
     expect(await members(groupId)).toEqual([id]);
     return { groupId, id, connector };
   }

@@ -84,6 +84,9 @@ export async function writeProfiles(
       insert into profiles (id, properties)
       select x.id, x.properties
       from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(id text, properties jsonb)
+      -- In id order: concurrent batches then lock the rows they share in the same order, and
+      -- never deadlock (two batches of the same ids shuffled differently did).
+      order by x.id collate "C"
       on conflict (id) do update set properties = excluded.properties, updated_at = now()
       where profiles.properties is distinct from excluded.properties
       returning id`);

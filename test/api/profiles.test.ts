@@ -103,6 +103,23 @@ describe('profiles API', async () => {
     expect(stored.body.properties).toEqual({ [keys.ltv]: 999, [keys.tags]: ['a', '0'] });
   });
 
+  it('takes concurrent batches of the same profiles in any order without an error', async () => {
+    const ids = Array.from({ length: 1000 }, (_, i) => `${uid('c')}_${i}`);
+    const shuffled = (seed: number) =>
+      ids
+        .map((id, i) => ({ id, key: (i * 7919 + seed * 104_729) % 1000 }))
+        .sort((a, b) => a.key - b.key)
+        .map((x) => x.id);
+    const answers = await Promise.all(
+      [1, 2, 3, 4].map((w) =>
+        call('POST', '/profiles/batch', {
+          profiles: shuffled(w).map((id) => ({ id, properties: { [keys.ltv]: w } })),
+        }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+  });
+
   it('names the profile index of a bad value in a batch and writes none of it', async () => {
     const good = uid('prf');
     const res = await call('POST', '/profiles/batch', {

@@ -119,7 +119,18 @@ export async function updateDestinationWorkflow<Ret, Args extends unknown[]>(
     ...startOptions(destination, taskQueue),
     workflowIdConflictPolicy: 'USE_EXISTING',
   });
-  return client.workflow.executeUpdateWithStart(update, { args, startWorkflowOperation });
+  // Without a worker an update is never accepted, and the request would hang with it.
+  return client.withDeadline(Date.now() + updateTimeoutMs(update.name), () =>
+    client.workflow.executeUpdateWithStart(update, { args, startWorkflowOperation }),
+  );
+}
+
+/**
+ * How long an API request waits for a workflow's answer. A pause answers once the batches in
+ * flight ended (the workflow waits 30 s at most); settings only need to be taken.
+ */
+function updateTimeoutMs(updateName: string): number {
+  return updateName === updateSettingsUpdate.name ? 5_000 : 45_000;
 }
 
 /**

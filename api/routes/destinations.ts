@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client';
 import { dropQueue, queueCollection, queueReevaluation } from '../../db/outbox';
 import { createRun, endRun, newRunId, sealRun, supersedeRuns } from '../../db/runs';
 import { apps, destinations, syncRuns } from '../../db/schema';
@@ -183,7 +184,14 @@ export function destinationsRoutes({ db, temporal, config }: ApiDeps) {
       const next: DestinationDefinition = { ...current, ...body };
       if (body.collection && body.collection !== 'group' && body.groupId === undefined)
         next.groupId = null;
-      const { type, ...def } = await checkDefinition(tx, id, next);
+      // A PATCH of the name or settings alone is not checked against the tool: the live
+      // controls must work exactly when the tool is down or rate-limiting.
+      const touchesDefinition = Object.keys(definitionKeys).some(
+        (k) => body[k as keyof typeof body] !== undefined,
+      );
+      const { type, ...def } = touchesDefinition
+        ? await checkDefinition(tx, id, next)
+        : { ...current, type: await appType(tx, current.appId) };
       const changed = Object.entries(definitionKeys).filter(
         ([k]) => !sameValue(def[k as keyof typeof def], current[k as keyof typeof current]),
       );
@@ -292,4 +300,9 @@ export function destinationsRoutes({ db, temporal, config }: ApiDeps) {
   });
 
   return app;
+}
+
+async function appType(tx: Pick<Db, 'select'>, appId: string): Promise<string> {
+  const [app] = await tx.select({ type: apps.type }).from(apps).where(eq(apps.id, appId));
+  return app!.type;
 }

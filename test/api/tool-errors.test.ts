@@ -50,4 +50,28 @@ describe('a tool asked while a destination is created', () => {
     expect(res.body.error.message).toMatch(/could not reach Mailchimp/);
     expect((await call('GET', `/destinations/${body.id}`)).status).toBe(404);
   });
+
+  it('changes a destination’s name and settings while the tool cannot be reached', async () => {
+    const email = uid('email');
+    await call('POST', '/properties', { key: email, type: 'email', unique: true });
+    const appId = await mailchimpApp(mailchimp.baseUrl);
+    const body = {
+      ...destination(appId, mailchimp.createList().id),
+      mapping: { email_address: email },
+    };
+    expect((await call('POST', '/destinations', body)).status).toBe(201);
+    const down = await call('PATCH', `/apps/${appId}`, {
+      options: { apiKey: '********', baseUrl: 'http://127.0.0.1:9/3.0', timeoutMs: 2_000 },
+    });
+    expect(down.status).toBe(200);
+
+    const path = `/destinations/${body.id}`;
+    const limited = await call('PATCH', path, { settings: { maxProfilesPerSecond: 5 } });
+    expect(limited.status).toBe(200);
+    expect(limited.body.settings).toEqual({ maxProfilesPerSecond: 5 });
+    expect((await call('PATCH', path, { name: 'Renamed' })).body.name).toBe('Renamed');
+    // What the tool must check still asks it.
+    const remapped = await call('PATCH', path, { mapping: { email_address: email, FNAME: email } });
+    expect(remapped.status).toBe(502);
+  });
 });

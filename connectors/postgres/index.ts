@@ -9,7 +9,7 @@ import {
   type PostgresDestinationOptions,
 } from './options';
 import { passwordOf, redact, targetPool } from './pool';
-import { mappingOptionsFor, readColumns, schemaExists } from './table';
+import { mappingOptionsFor, readColumns, schemaExists, type TableColumn } from './table';
 
 export { closePostgresPools } from './pool';
 
@@ -71,6 +71,7 @@ export const postgresConnector: Connector<PostgresAppOptions, PostgresDestinatio
             "Outflow does not create schemas; create it or change the app's schema",
         );
       }
+      if (!options.createTable) await requireTables(sql, app, options, columns);
       return mappingOptionsFor(options, columns);
     } catch (error) {
       throw asConnectionFailure(error, app.connectionString);
@@ -78,3 +79,36 @@ export const postgresConnector: Connector<PostgresAppOptions, PostgresDestinatio
   },
   exportBatch: exportToPostgres,
 };
+
+/**
+ * Without `createTable`, what every export writes must already be there: the table, its key
+ * column, and the groups column or table (written even when no group is mapped, as empty).
+ * Refused here, a destination is a 422 naming what is missing instead of failing every export.
+ */
+async function requireTables(
+  sql: postgres.Sql,
+  app: PostgresAppOptions,
+  options: PostgresDestinationOptions,
+  columns: TableColumn[],
+): Promise<void> {
+  const table = `${app.schema}.${options.table}`;
+  const fix = 'create it, or set createTable to let Outflow create it';
+  if (columns.length === 0) throw new RemoteRefusedError(`table "${table}" does not exist: ${fix}`);
+  const names = new Set(columns.map((c) => c.name));
+  if (!names.has(options.keyColumn)) {
+    throw new RemoteRefusedError(`table "${table}" has no key column "${options.keyColumn}"`);
+  }
+  if (options.groupsTable) {
+    const groups = await readColumns(sql, app.schema, options.groupsTable);
+    if (groups.length === 0) {
+      throw new RemoteRefusedError(
+        `groups table "${app.schema}.${options.groupsTable}" does not exist: ${fix}`,
+      );
+    }
+  } else if (!names.has(options.groupsColumn)) {
+    throw new RemoteRefusedError(
+      `table "${table}" has no groups column "${options.groupsColumn}" (text[]): add it, ` +
+        'name another with groupsColumn, or set createTable',
+    );
+  }
+}

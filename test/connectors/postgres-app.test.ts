@@ -41,6 +41,7 @@ describe('postgres connector app and options', () => {
       ],
       allowCustomFields: false,
       arrayFields: ['tags'],
+      customFieldsTakeArrays: false,
       reservedFields: ['updated_at', 'groups'],
       fieldNamePattern: {
         pattern: '^[a-zA-Z_][a-zA-Z0-9_]{0,62}$',
@@ -53,11 +54,27 @@ describe('postgres connector app and options', () => {
   it('leaves out columns whose names Outflow cannot write', async () => {
     const table = uniqueName('pg_app');
     tables.push(table);
-    await db`create table ${db(table)} (email text primary key, "full name" text, plan text)`;
+    await db`create table ${db(table)} (
+      email text primary key, "full name" text, plan text, groups text[])`;
 
     const options = await postgresConnector.mappingOptions(context({ table, createTable: false }));
 
     expect(options.known).toEqual([{ key: 'plan', type: 'string' }]);
+  });
+
+  it('refuses a table it may not create that lacks what every export writes', async () => {
+    const table = uniqueName('pg_app');
+    tables.push(table);
+    const ask = () => postgresConnector.mappingOptions(context({ table, createTable: false }));
+    await expect(ask()).rejects.toThrow(`table "public.${table}" does not exist`);
+    await db`create table ${db(table)} (id text primary key, ref uuid)`;
+    await expect(ask()).rejects.toThrow(`table "public.${table}" has no key column "email"`);
+    await db`alter table ${db(table)} add column email text unique`;
+    await expect(ask()).rejects.toThrow(
+      `table "public.${table}" has no groups column "groups" (text[])`,
+    );
+    await db`alter table ${db(table)} add column groups text[]`;
+    await expect(ask()).resolves.toMatchObject({ known: [{ key: 'id' }, { key: 'ref' }] });
   });
 
   it('allows custom fields for a table it will create', async () => {

@@ -16,7 +16,7 @@ const { call } = await testApi();
 afterAll(() => closePostgresPools());
 
 const keys = { email: uid('email'), plan: uid('plan') };
-await call('POST', '/properties', { key: keys.email, type: 'email' });
+await call('POST', '/properties', { key: keys.email, type: 'email', unique: true });
 await call('POST', '/properties', { key: keys.plan, type: 'string' });
 
 const target = new URL(targetUrl());

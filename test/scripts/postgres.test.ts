@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
@@ -47,5 +47,33 @@ describe('ensurePostgres', () => {
     } finally {
       await second.stop();
     }
+  });
+
+  it('keeps values out of its log, and folds Unicode case', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'outflow-pg-'));
+    folders.push(dataDir);
+    await chmod(dataDir, 0o755);
+    const port = String(await freePort());
+    const server = await ensurePostgres(
+      loadConfig({ OUTFLOW_DATA_DIR: dataDir, OUTFLOW_PG_PORT: port }),
+    );
+    try {
+      const sql = postgres(server.url, { max: 1, onnotice: () => {} });
+      await sql`create table people (email text unique, ref uuid)`;
+      await sql`insert into people (email) values ('first.person@private.example')`;
+      const refused = [
+        sql`insert into people (ref) values (${'second.person@private.example'})`,
+        sql`insert into people (email) values ('first.person@private.example')`,
+      ];
+      for (const query of refused) await expect(query).rejects.toThrow();
+      const [row] = await sql`select 'ÉCOLE' ilike 'école' as folds`;
+      expect(row!.folds).toBe(true);
+      await sql.end();
+    } finally {
+      await server.stop();
+    }
+    const log = await readFile(path.join(dataDir, 'postgres.log'), 'utf8');
+    expect(log).toContain('database system is ready');
+    expect(log).not.toContain('private.example');
   });
 });

@@ -1,9 +1,27 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
 import type { WebhookAppOptions } from './options';
 
 /** Signs the exact bytes sent, so the receiver can verify before parsing. */
 export function sign(body: string, secret: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+/**
+ * The id of a delivery: the same for every attempt of the same exports (a retry, or a resend
+ * after a crash), so a receiver can de-duplicate by it. UUID-shaped, from a hash of the
+ * destination and the export ids.
+ */
+export function deliveryId(destinationId: string, exportIds: number[]): string {
+  const hex = createHash('sha256')
+    .update(`${destinationId}:${[...exportIds].sort((a, b) => a - b).join(',')}`)
+    .digest('hex');
+  return [
+    hex.slice(0, 8),
+    hex.slice(8, 12),
+    hex.slice(12, 16),
+    hex.slice(16, 20),
+    hex.slice(20, 32),
+  ].join('-');
 }
 
 export type DeliveryResult =
@@ -19,6 +37,7 @@ export async function deliver(
   options: WebhookAppOptions,
   document: unknown,
   signal?: AbortSignal,
+  delivery: string = randomUUID(),
 ): Promise<DeliveryResult> {
   const body = JSON.stringify(document);
   const timeout = AbortSignal.timeout(options.timeoutMs);
@@ -31,7 +50,7 @@ export async function deliver(
         ...options.headers,
         'Content-Type': 'application/json',
         'User-Agent': 'outflow',
-        'X-Outflow-Delivery': randomUUID(),
+        'X-Outflow-Delivery': delivery,
         'X-Outflow-Signature': sign(body, options.secret),
       },
       // A redirected POST may turn into a GET elsewhere; report it rather than follow it.

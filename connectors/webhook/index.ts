@@ -1,6 +1,7 @@
 import { logger } from '../../lib/logger';
 import type { Connector, ExportChange, ExportOutcome } from '../types';
-import { deliver, type DeliveryResult } from './delivery';
+import { deliver, deliveryId, type DeliveryResult } from './delivery';
+import { own } from '../../lib/own';
 import {
   webhookAppOptions,
   webhookDestinationOptions,
@@ -48,6 +49,7 @@ function outcomeOf(result: DeliveryResult, timeoutMs: number): Outcome {
 function documentEntry(change: ExportChange) {
   return {
     profileId: change.profileId,
+    exportId: change.exportId,
     operation: change.toDelete ? 'delete' : 'upsert',
     oldProperties: change.oldProperties,
     newProperties: change.newProperties,
@@ -96,13 +98,14 @@ export const webhookConnector: Connector<WebhookAppOptions, WebhookDestinationOp
     const sending: ExportChange[] = [];
     for (const change of changes) {
       const { profileId } = change;
-      const id = change.newProperties[identifierField] ?? change.oldProperties[identifierField];
+      const id =
+        own(change.newProperties, identifierField) ?? own(change.oldProperties, identifierField);
       if (change.toDelete && !ctx.syncOperations.delete) {
         const message = 'not deleted: the sync mode never deletes';
         outcomes.set(profileId, { profileId, status: 'failed', level: 'info', message });
       } else if (
         id === undefined ||
-        (!change.toDelete && !(identifierField in change.newProperties))
+        (!change.toDelete && !Object.hasOwn(change.newProperties, identifierField))
       ) {
         const message = `no value for identifier field ${identifierField}`;
         outcomes.set(profileId, { profileId, status: 'failed', level: 'error', message });
@@ -117,7 +120,11 @@ export const webhookConnector: Connector<WebhookAppOptions, WebhookDestinationOp
         sentAt: new Date().toISOString(),
         profiles: sending.map(documentEntry),
       };
-      const result = await deliver(options, document, ctx.signal);
+      const delivery = deliveryId(
+        ctx.destinationId,
+        sending.map((c) => c.exportId),
+      );
+      const result = await deliver(options, document, ctx.signal, delivery);
       const outcome = outcomeOf(result, options.timeoutMs);
       if (outcome.status !== 'complete') {
         const status = result.kind === 'response' ? result.status : result.kind;

@@ -60,6 +60,7 @@ describe('webhook connector', () => {
       profiles: [
         {
           profileId: 'p1',
+          exportId: 1,
           operation: 'upsert',
           oldProperties: {},
           newProperties: { id: 'p1', plan: 'pro' },
@@ -74,6 +75,9 @@ describe('webhook connector', () => {
       'user-agent': 'outflow',
     });
     expect(first!.headers['x-outflow-delivery']).not.toBe(second!.headers['x-outflow-delivery']);
+    expect(first!.headers['x-outflow-delivery']).toMatch(
+      /^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/,
+    );
     expect(first!.rawBody).not.toContain(secret);
   });
 
@@ -116,10 +120,17 @@ describe('webhook connector', () => {
     expect(wait).toBeLessThanOrEqual(120_000);
   });
 
-  it('retries a 5xx answer', async () => {
+  it('retries a 5xx answer, under the same delivery id', async () => {
     await receive();
     receiver.reply({ status: 503 });
-    const outcomes = await webhookConnector.exportBatch(context(), [change('p1'), change('p2')]);
+    const ctx = context();
+    const batch = [change('p1', { exportId: 7 }), change('p2', { exportId: 8 })];
+    const outcomes = await webhookConnector.exportBatch(ctx, batch);
+    receiver.reply({ status: 200 });
+    await webhookConnector.exportBatch(ctx, [...batch].reverse());
+    const ids = receiver.deliveries.map((d) => d.headers['x-outflow-delivery']);
+    expect(ids).toHaveLength(2);
+    expect(ids[1]).toBe(ids[0]);
 
     expect(outcomes.map((o) => [o.status, 'rateLimited' in o])).toEqual([
       ['retry', false],

@@ -33,12 +33,25 @@ export function parseOptions<T>(
   throw badRequest(issues);
 }
 
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Secrets shown as the mask. A secret that is a map (a webhook's extra headers) keeps its
+ * names and masks each value, so a client can change one header and send the others back.
+ */
 export function maskSecrets(
   options: Record<string, unknown>,
   secretKeys: string[],
 ): Record<string, unknown> {
   const masked = { ...options };
-  for (const key of secretKeys) if (masked[key] !== undefined) masked[key] = secretMask;
+  for (const key of secretKeys) {
+    const value = masked[key];
+    if (value === undefined) continue;
+    masked[key] = isRecord(value)
+      ? Object.fromEntries(Object.keys(value).map((name) => [name, secretMask]))
+      : secretMask;
+  }
   return masked;
 }
 
@@ -49,6 +62,19 @@ export function unmaskSecrets(
   secretKeys: string[],
 ): Record<string, unknown> {
   const merged = { ...incoming };
-  for (const key of secretKeys) if (merged[key] === secretMask) merged[key] = stored[key];
+  for (const key of secretKeys) {
+    const value = merged[key];
+    const before = stored[key];
+    if (value === secretMask) merged[key] = before;
+    else if (isRecord(value)) {
+      const kept = isRecord(before) ? before : {};
+      merged[key] = Object.fromEntries(
+        Object.entries(value).map(([name, v]) => [
+          name,
+          v === secretMask && Object.hasOwn(kept, name) ? kept[name] : v,
+        ]),
+      );
+    }
+  }
   return merged;
 }

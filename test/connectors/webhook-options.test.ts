@@ -1,10 +1,12 @@
+import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { apps } from '../../db/schema';
 import '../../connectors/builtin';
 import { testApi, uid } from '../api/harness';
 
 /** The receiver's URL carries no credentials: fetch refuses such URLs, and URLs are shown. */
 describe('webhook app options', async () => {
-  const { call } = await testApi();
+  const { call, db } = await testApi();
   const secret = 'a-long-shared-secret';
   const refusal =
     'url must not contain a user name or password: send credentials in headers (e.g. ' +
@@ -75,7 +77,32 @@ describe('webhook app options', async () => {
     expect(JSON.stringify(res.body)).not.toContain('PASSW0RD');
     expect((await call('GET', `/apps/${id}`)).body.options).toMatchObject({
       url,
-      headers: '********',
+      headers: { Authorization: '********' },
     });
+  });
+
+  it('shows header names with masked values, and keeps a masked one sent back', async () => {
+    const id = uid('app');
+    const url = 'https://hooks.example.com/in';
+    const headers = { Authorization: 'Bearer PASSW0RD', 'X-Tenant': 'acme-7' };
+    await call('POST', '/apps', {
+      id,
+      name: 'Hook',
+      type: 'webhook',
+      options: { url, secret, headers },
+    });
+    const shown = (await call('GET', `/apps/${id}`)).body.options.headers;
+    expect(shown).toEqual({ Authorization: '********', 'X-Tenant': '********' });
+
+    const res = await call('PATCH', `/apps/${id}`, {
+      options: { url, secret: '********', headers: { ...shown, 'X-Tenant': 'acme-8' } },
+    });
+    expect(res.status).toBe(200);
+    const [row] = await db.select().from(apps).where(eq(apps.id, id));
+    expect(row!.options.headers).toEqual({
+      Authorization: 'Bearer PASSW0RD',
+      'X-Tenant': 'acme-8',
+    });
+    expect(row!.options.secret).toBe(secret);
   });
 });

@@ -119,6 +119,29 @@ describe('mailchimp connector: members', () => {
     expect(tagsOf(list, 'cy.new@example.com')).toEqual(['VIP']);
   });
 
+  it('renames a member away before another profile takes its email in the same batch', async () => {
+    const list = fake.createList();
+    const ctx = mailchimpContext(fake, list);
+    const a = { email_address: 'x@example.com', FNAME: 'A' };
+    await send(ctx, [memberChange('pa', { newProperties: a })]);
+    const id = memberOf(list, 'x@example.com')!.unique_email_id;
+    // B, new, takes x@ and comes first; A moves from x@ to y@.
+    const outcomes = await send(ctx, [
+      memberChange('pb', { newProperties: { email_address: 'x@example.com', FNAME: 'B' } }),
+      memberChange('pa', {
+        oldProperties: a,
+        newProperties: { email_address: 'y@example.com', FNAME: 'A' },
+      }),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['complete', 'complete']);
+    expect(memberOf(list, 'y@example.com')).toMatchObject({
+      unique_email_id: id,
+      merge_fields: { FNAME: 'A' },
+    });
+    expect(memberOf(list, 'x@example.com')?.merge_fields).toMatchObject({ FNAME: 'B' });
+    expect(list.members.size).toBe(2);
+  });
+
   it('moves our tags to the new email when it is already a member, leaving the old member', async () => {
     const list = fake.createList();
     const ctx = mailchimpContext(fake, list);

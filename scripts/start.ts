@@ -166,12 +166,17 @@ function fail(err: unknown): void {
 }
 
 // SIGHUP: the terminal was closed; without a handler we would die and orphan the servers.
+// One Ctrl-C reaches npm, tsx and this process at once, and npm and tsx pass it on: signals
+// within a second of the first are that same Ctrl-C, not a second one.
+let firstSignalAt = 0;
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
+    if (stopping && Date.now() - firstSignalAt < 1000) return;
     if (stopping) {
       log.warn({ signal }, 'second signal: exiting without waiting');
       process.exit(1);
     }
+    firstSignalAt = Date.now();
     log.info({ signal }, 'shutting down');
     void shutdown(0);
   });

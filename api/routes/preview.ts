@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { loadDestination } from '../../activities/load';
 import type { Db } from '../../db/client';
-import { ApiError, notFound } from '../errors';
+import { conflict, notFound } from '../errors';
 import { idParams, idSchema, responses } from '../openapi';
 import { dryRun, previewProfile } from '../preview';
 import { createRouter, type ApiDeps } from '../router';
@@ -34,7 +34,7 @@ const routes = {
 async function liveDestination(db: Db, id: string) {
   const row = await loadDestination(db, id);
   if (!row) throw notFound('destination', id);
-  if (row.destination.deletedAt) throw new ApiError(404, `destination "${id}" is deleted`);
+  if (row.destination.deletedAt) throw conflict(`destination "${id}" is deleted`);
   return row;
 }
 

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dryRun } from '../../api/preview';
 import { loadDestination } from '../../activities/load';
-import { destinationProfiles, exports } from '../../db/schema';
+import { eq } from 'drizzle-orm';
+import { destinationProfiles, destinations, exports } from '../../db/schema';
 import type { RemoteProperties } from '../../lib/domain';
 import {
   createDestination,
@@ -177,6 +178,15 @@ describe('GET /destinations/{id}/preview', () => {
     expect(unknownProfile.status).toBe(404);
     expect(unknownProfile.body.error.message).toMatch(/profile "nobody-/);
     expect(unknownDestination.status).toBe(404);
+  });
+
+  it('answers 409 for a deleted destination, as retry and pause do', async () => {
+    const { id } = await vipDestination();
+    await api.db.update(destinations).set({ deletedAt: new Date() }).where(eq(destinations.id, id));
+    const res = await preview(id, uid('prf'));
+    expect(res.status).toBe(409);
+    expect(res.body.error.message).toBe(`destination "${id}" is deleted`);
+    expect((await api.call('GET', `/destinations/${id}/dry-run`)).status).toBe(409);
   });
 
   it('rejects a request without profileId, naming the field', async () => {

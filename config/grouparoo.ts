@@ -109,6 +109,10 @@ export function fromGrouparoo(
         isArray: g.isArray ?? false,
       });
     case 'Group':
+      // Outflow keeps manual groups out of configuration, as their members are data; taken as
+      // a rule group without rules, it would have silently had no members.
+      if (g.type === 'manual')
+        return skip('manual group: its members are data, not configuration; skipped');
       return declare('group', {
         name: g.name,
         ...(g.matchType ? { matchType: g.matchType } : {}),

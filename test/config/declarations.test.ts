@@ -51,6 +51,18 @@ describe('config declarations', () => {
     ]);
   });
 
+  it('skips a Grouparoo manual group, saying why, rather than making it an empty rule group', () => {
+    const out = declarationsOf(
+      [at({ class: 'Group', id: 'picked', name: 'Picked', type: 'manual', modelId: 'users' })],
+      ['webhook'],
+      {},
+    );
+    expect(out.declarations).toEqual([]);
+    expect(out.skipped.map((s) => [s.kind, s.id, s.reason])).toEqual([
+      ['group', 'picked', 'manual group: its members are data, not configuration; skipped'],
+    ]);
+  });
+
   it('reads env var names in Grouparoo options only when they are set', () => {
     const app = at({
       class: 'App',

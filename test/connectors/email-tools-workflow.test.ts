@@ -30,7 +30,9 @@ import {
 /**
  * Issue 5's behaviours 5 and 9 through the real engine, for every email tool against its local
  * API: a run of 429s ends complete without using up attempts, and a burst of changes to one
- * profile ends with the newest values, one remote contact and never two requests at once.
+ * profile, at once or spread over several batch windows, ends with the newest values and one
+ * remote contact. (The engine never sends one profile in two batches at once:
+ * test/workflows/destination.test.ts.)
  */
 
 interface Tool {
@@ -181,5 +183,26 @@ describe.each(tools)('$type through the workflow', (tool) => {
     const states = (await exportsOf(db, destinationId, id)).map((e) => e.state);
     expect(states.at(-1)).toBe('complete');
     expect(states).not.toContain('failed');
+  }, 60_000);
+
+  it('ends 20 changes spread over several batch windows with the last values', async () => {
+    const id = uid('prf');
+    const email = `${id}@example.com`;
+    const before = remote.contacts();
+    // One change every 60 ms: later changes arrive while earlier batches are in flight.
+    for (let i = 1; i <= 20; i++) {
+      await change(id, { email, name: `Spread ${i}` });
+      await new Promise((r) => setTimeout(r, 60));
+    }
+    await eventually(async () => {
+      const outbox = await outboxOf(db, destinationId, [id]);
+      return outbox.length === 0 && remote.firstName(email) === 'Spread 20';
+    }, 30_000);
+    expect(remote.contacts()).toBe(before + 1);
+    const rows = await exportsOf(db, destinationId, id);
+    const sent = rows.filter((e) => e.state === 'complete' && e.hasChanges);
+    expect(sent.length).toBeGreaterThan(1); // several batches, not one merged change
+    expect(rows.at(-1)).toMatchObject({ state: 'complete' });
+    expect(rows.map((e) => e.state)).not.toContain('failed');
   }, 60_000);
 });

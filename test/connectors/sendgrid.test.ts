@@ -141,6 +141,25 @@ describe('sendgrid connector: lists, deletes, enrich and email changes', () => {
     expect(fake.contactByEmail(email)).toBeUndefined();
   });
 
+  it('deletes 150 contacts of one batch in calls of at most 100 ids', async () => {
+    const ctx = sendgridContext(fake);
+    const emails = Array.from({ length: 150 }, (_, i) => uniqueEmail(`bulk${i}`));
+    await sendAndSettle(
+      ctx,
+      emails.map((email, i) => contactChange(`bulk${i}`, { newProperties: { email } })),
+    );
+    const removes = emails.map((email, i) =>
+      contactChange(`bulk${i}`, {
+        toDelete: true,
+        oldProperties: { email },
+        newProperties: { email },
+      }),
+    );
+    const outcomes = await sendAndSettle(ctx, removes);
+    expect(outcomes.filter((o) => o.status === 'complete')).toHaveLength(150);
+    expect(emails.filter((e) => fake.contactByEmail(e))).toEqual([]);
+  });
+
   it('counts a contact missing from SendGrid as deleted once search had time to show it', async () => {
     const ctx = sendgridContext(fake, 'sync', { searchWaitMs: 600 });
     const email = uniqueEmail('gone');

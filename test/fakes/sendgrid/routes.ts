@@ -3,6 +3,9 @@ import { fieldDefinitions } from './fields';
 import { deleteJob, emailsOfIds, listRemovalJob, upsertJob } from './jobs';
 import { searchView, type Job, type State } from './state';
 
+/** SendGrid's documented limit on the ids of one contacts or list-removal DELETE. */
+const maxIdsPerCall = 100;
+
 /** The calls the local API answers, as SendGrid documents them and the recordings show. */
 
 export interface Reply {
@@ -108,6 +111,8 @@ export function route(ctx: RouteContext, method: string, url: URL, body: Record<
   if (path === '/v3/marketing/contacts' && method === 'DELETE') {
     const ids = idsParam(url, 'ids');
     if (ids.length === 0) return { status: 400, body: errors('ids is required', 'ids') };
+    if (ids.length > maxIdsPerCall)
+      return { status: 400, body: errors(`ids may hold at most ${maxIdsPerCall} ids`, 'ids') };
     return startJob('delete', emailsOfIds(state, ids), deleteJob(state, ids));
   }
   if (path === '/v3/marketing/contacts/search/emails' && method === 'POST') {
@@ -143,6 +148,8 @@ export function route(ctx: RouteContext, method: string, url: URL, body: Record<
     const ids = idsParam(url, 'contact_ids');
     if (!state.lists.has(removal[1]!)) return { status: 404, body: errors('list not found') };
     if (ids.length === 0) return { status: 400, body: errors('contact_ids is required') };
+    if (ids.length > maxIdsPerCall)
+      return { status: 400, body: errors(`contact_ids may hold at most ${maxIdsPerCall} ids`) };
     const emails = emailsOfIds(state, ids);
     return startJob('list_removal', emails, listRemovalJob(state, removal[1]!, ids));
   }

@@ -106,7 +106,10 @@ const routes = {
     path: '/{id}/status',
     tags,
     request: withId,
-    responses: responses(200, 'Exports by state and changes waiting.'),
+    responses: responses(
+      200,
+      'Exports by state, changes waiting, and the activities Temporal is retrying with their last failure.',
+    ),
   }),
   mappingOptions: createRoute({
     method: 'get',
@@ -281,6 +284,7 @@ export function destinationsRoutes({ db, temporal, config }: ApiDeps) {
         changesWaiting: extra?.waiting ?? 0,
         lastExportAt: extra?.last ? new Date(extra.last).toISOString() : null,
         workflowId: destinationWorkflowId(id),
+        retryingActivities: await retryingActivities(temporal, id),
       },
       200,
     );
@@ -305,4 +309,25 @@ export function destinationsRoutes({ db, temporal, config }: ApiDeps) {
 async function appType(tx: Pick<Db, 'select'>, appId: string): Promise<string> {
   const [app] = await tx.select({ type: apps.type }).from(apps).where(eq(apps.id, appId));
   return app!.type;
+}
+
+/**
+ * Activities of the destination's workflow that Temporal is retrying (a tool that cannot be
+ * reached, a refused login): why changes wait, without opening the Temporal UI. Null when the
+ * workflow could not be asked.
+ */
+async function retryingActivities(temporal: ApiDeps['temporal'], destinationId: string) {
+  try {
+    const handle = temporal.workflow.getHandle(destinationWorkflowId(destinationId));
+    const { raw } = await temporal.withDeadline(Date.now() + 2_000, () => handle.describe());
+    return (raw.pendingActivities ?? [])
+      .filter((a) => (a.attempt ?? 0) > 1 && a.lastFailure)
+      .map((a) => ({
+        activity: a.activityType?.name ?? 'unknown',
+        attempt: a.attempt ?? 0,
+        lastFailure: a.lastFailure?.message ?? '',
+      }));
+  } catch {
+    return null;
+  }
 }

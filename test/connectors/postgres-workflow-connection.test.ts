@@ -7,6 +7,7 @@ import { testDb } from '../helpers/db';
 import { ensureProperties, keys, uid } from '../helpers/fixtures';
 import { startToolDestination } from '../helpers/tool-destination';
 import { eventually, startTestWorker, type TestWorker } from '../helpers/worker';
+import { workerApi } from '../helpers/worker-api';
 import { destinationWorkflowId } from '../../workflows/definitions';
 import { inspector, targetUrl, uniqueName } from './postgres-fixtures';
 
@@ -102,6 +103,14 @@ describe('postgres export while the target database is unavailable or refuses', 
     expect(message).toMatch(/^Postgres database "[^"]+" on [^ ]+ refused: password authentication/);
     expect(message).not.toContain(password);
     expect(await dest.exports(profileId)).toEqual([]);
+    // The API user sees why changes wait, without the Temporal UI.
+    const call = workerApi(db, tw);
+    const status = await call('GET', `/destinations/${dest.destinationId}/status`);
+    expect(status.body.changesWaiting).toBe(1);
+    expect(status.body.retryingActivities).toEqual([
+      { activity: 'planBatch', attempt: expect.any(Number), lastFailure: message },
+    ]);
+    expect(JSON.stringify(status.body)).not.toContain(password);
 
     await dest.repair();
     expect(await dest.settled(profileId, 1, 60_000)).toMatchObject({ state: 'complete' });

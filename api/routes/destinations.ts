@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { dropQueue, queueCollection, queueReevaluation } from '../../db/outbox';
@@ -313,8 +314,8 @@ async function appType(tx: Pick<Db, 'select'>, appId: string): Promise<string> {
 
 /**
  * Activities of the destination's workflow that Temporal is retrying (a tool that cannot be
- * reached, a refused login): why changes wait, without opening the Temporal UI. Null when the
- * workflow could not be asked.
+ * reached, a refused login): why changes wait, without opening the Temporal UI. Null when
+ * Temporal could not be asked.
  */
 async function retryingActivities(temporal: ApiDeps['temporal'], destinationId: string) {
   try {
@@ -327,7 +328,9 @@ async function retryingActivities(temporal: ApiDeps['temporal'], destinationId: 
         attempt: a.attempt ?? 0,
         lastFailure: a.lastFailure?.message ?? '',
       }));
-  } catch {
+  } catch (error) {
+    // No workflow running: nothing is being retried.
+    if (error instanceof WorkflowNotFoundError) return [];
     return null;
   }
 }

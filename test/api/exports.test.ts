@@ -241,12 +241,14 @@ describe('exports API', () => {
       changesWaiting: 1, // c, until its retry
       lastExportAt: await lastOf(ids.crm),
       workflowId: `destination:${ids.crm}`,
+      retryingActivities: [],
     });
     expect(await status(ids.other)).toEqual({
       exports: { pending: 0, processing: 0, complete: 1, failed: 0, canceled: 0 },
       changesWaiting: 0,
       lastExportAt: await lastOf(ids.other),
       workflowId: `destination:${ids.other}`,
+      retryingActivities: [],
     });
     const empty = await destination('Empty', await newGroup());
     expect(await status(empty.id)).toEqual({
@@ -254,6 +256,7 @@ describe('exports API', () => {
       changesWaiting: 0,
       lastExportAt: null,
       workflowId: `destination:${empty.id}`,
+      retryingActivities: [],
     });
   });
 });

@@ -60,10 +60,10 @@ export function handleError(error: Error, c: Context): Response {
     return c.json({ error: { message: error.message } }, 422);
   }
   if (error instanceof HTTPException) {
-    const res = error.getResponse();
-    return c.json({ error: { message: error.message || 'unauthorized' } }, error.status, {
-      ...Object.fromEntries(res.headers),
-    });
+    // Its headers (WWW-Authenticate) go along, but not its text/plain content type.
+    const headers = Object.fromEntries(error.getResponse().headers);
+    delete headers['content-type'];
+    return c.json({ error: { message: error.message || 'unauthorized' } }, error.status, headers);
   }
   logger.error(
     { err: safeFields(error), method: c.req.method, route: c.req.routePath },

@@ -40,8 +40,12 @@ export type Logger = typeof logger;
 
 /** Routes the Temporal SDK's logs (worker, activity and workflow loggers) into `log`. */
 export function temporalLogger(log: Logger): TemporalLogger {
-  const write = (level: LogLevel, message: string, meta?: LogMetadata) =>
-    log[level.toLowerCase() as Lowercase<LogLevel>](meta ?? {}, message);
+  // The task token identifies an activity to Temporal alone: a long opaque line in every
+  // activity's log entries, which the activity and workflow ids already name.
+  const write = (level: LogLevel, message: string, meta?: LogMetadata) => {
+    const { taskToken: _t, ...rest } = meta ?? {};
+    log[level.toLowerCase() as Lowercase<LogLevel>](rest, message);
+  };
   return {
     log: write,
     trace: (message, meta) => write('TRACE', message, meta),

@@ -9,7 +9,7 @@ import { runMigrations } from '../db/migrate';
 import { loadConfig } from '../lib/config';
 import { logger } from '../lib/logger';
 import { targetName } from '../connectors/postgres/errors';
-import { localDatabaseUrl } from './local-database';
+import { localDatabaseUrl, localTemporalAddress } from './local-database';
 
 /**
  * `npm run config -- validate <dir...>` and `npm run config -- apply <dir...> [--prune]
@@ -20,7 +20,7 @@ import { localDatabaseUrl } from './local-database';
  */
 const config = loadConfig();
 const defaultDatabase = localDatabaseUrl(config);
-const defaultTemporal = config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`;
+const defaultTemporal = localTemporalAddress(config);
 
 async function connectTemporal(
   address: string,

@@ -5,6 +5,7 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { Command } from 'commander';
 import { loadConfig } from '../lib/config';
 import { logger } from '../lib/logger';
+import { localTemporalAddress } from './local-database';
 
 /**
  * `npm run replay -- <workflowId> [--run-id R]`: downloads a workflow's history from the
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   // The bundler's and the replay worker's info logs would bury the one line that matters.
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const address = config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`;
+  const address = localTemporalAddress(config);
 
   const connection = await Connection.connect({ address });
   let history;

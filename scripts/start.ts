@@ -14,6 +14,7 @@ import { destinations } from '../db/schema';
 import { loadConfig, type Config } from '../lib/config';
 import { logger, temporalLogger } from '../lib/logger';
 import { createOutflowWorker, ensureDestinationWorkflows } from '../worker';
+import { forgetRunning, recordRunning } from './running';
 import { runDemo } from './demo';
 import { ensurePostgres } from './postgres';
 import { startTemporal } from './temporal';
@@ -49,6 +50,7 @@ function shutdown(exitCode: number): Promise<void> {
         exitCode = 1;
       }
     }
+    log.info({ exitCode }, 'Outflow stopped');
     process.exit(exitCode);
   })();
   return stopping;
@@ -100,6 +102,14 @@ async function main(): Promise<void> {
   const apiKey = await loadApiKey(config);
   const api = await startApi({ db: database.db, temporal: client, config, apiKey });
   await started('API', api.close);
+
+  await recordRunning(config, {
+    pid: process.pid,
+    apiUrl: api.url,
+    temporalAddress: temporal.address,
+    postgresPort: config.DATABASE_URL ? null : config.OUTFLOW_PG_PORT,
+  });
+  await started('running.json', () => forgetRunning(config));
 
   printBanner({
     apiUrl: api.url,

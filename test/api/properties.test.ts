@@ -2,10 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { testApi, uid } from './harness';
 
 describe('properties API', async () => {
-  const { call } = await testApi();
+  const { app, call } = await testApi();
 
   it('refuses requests without the bearer token but serves health and the OpenAPI document', async () => {
-    expect((await call('GET', '/properties', undefined, { auth: false })).status).toBe(401);
+    const refused = await app.request('/properties');
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await refused.json()).toEqual({ error: { message: 'unauthorized' } });
     expect((await call('GET', '/health', undefined, { auth: false })).status).toBe(200);
     const doc = await call('GET', '/openapi.json', undefined, { auth: false });
     expect(doc.body.openapi).toBe('3.1.0');

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../lib/logger';
+import { createLogger, temporalLogger } from '../../lib/logger';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];
@@ -32,5 +32,16 @@ describe('logger', () => {
       expect(text).not.toContain(secret);
     }
     expect(lines[0]).toMatchObject({ destinationId: 'd1', profile: { id: 'p1' } });
+  });
+
+  it('leaves the task token out of what the Temporal SDK logs', () => {
+    const { lines, log } = capture();
+    temporalLogger(log).info('export batch done', {
+      taskToken: 'CiQwMWEyM2ZiZi1lNWFi',
+      activityType: 'exportBatch',
+      workflowId: 'destination:d1',
+    });
+    expect(lines[0]).toMatchObject({ activityType: 'exportBatch', workflowId: 'destination:d1' });
+    expect(lines[0]).not.toHaveProperty('taskToken');
   });
 });

@@ -275,16 +275,20 @@ export function destinationsRoutes({ db, temporal, config }: ApiDeps) {
     for (const r of counts) exportsByState[r.state] = r.n;
     // Profiles, not outbox rows: a profile changed twice, or queued by a re-sync for both its
     // old and new collection, waits for one export (as a run's `total` counts it).
-    const [extra] = await db.execute<{ waiting: number; last: string | null }>(sql`
+    const [extra] = await db.execute<{ waiting: number; last: string | null; retry: number }>(sql`
       select (select count(distinct profile_id)::int from destination_changes
               where destination_id = ${id}) as waiting,
-             (select max(completed_at) from exports where destination_id = ${id}) as last`);
+             (select max(completed_at) from exports where destination_id = ${id}) as last,
+             (select count(*)::int from exports where destination_id = ${id}
+                and state = 'pending' and send_at is not null) as retry`);
     return c.json(
       {
         exports: exportsByState,
         changesWaiting: extra?.waiting ?? 0,
         lastExportAt: extra?.last ? new Date(extra.last).toISOString() : null,
         workflowId: destinationWorkflowId(id),
+        // Exports the tool answered with a transient failure, waiting for their retryAt.
+        exportsAwaitingRetry: extra?.retry ?? 0,
         retryingActivities: await retryingActivities(temporal, id),
       },
       200,

@@ -241,6 +241,7 @@ describe('exports API', () => {
       changesWaiting: 1, // c, until its retry
       lastExportAt: await lastOf(ids.crm),
       workflowId: `destination:${ids.crm}`,
+      exportsAwaitingRetry: 1, // c again
       retryingActivities: [],
     });
     expect(await status(ids.other)).toEqual({
@@ -248,6 +249,7 @@ describe('exports API', () => {
       changesWaiting: 0,
       lastExportAt: await lastOf(ids.other),
       workflowId: `destination:${ids.other}`,
+      exportsAwaitingRetry: 0,
       retryingActivities: [],
     });
     const empty = await destination('Empty', await newGroup());
@@ -256,6 +258,7 @@ describe('exports API', () => {
       changesWaiting: 0,
       lastExportAt: null,
       workflowId: `destination:${empty.id}`,
+      exportsAwaitingRetry: 0,
       retryingActivities: [],
     });
   });

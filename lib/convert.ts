@@ -1,7 +1,7 @@
 import { own } from './own';
 import type { PropertyType, ScalarValue } from './domain';
 import type { MappingOptions, RemoteField, RemoteFieldType } from '../connectors/types';
-import { quote } from './quote';
+import { article, quote } from './quote';
 
 /**
  * Which remote field types each property type may be sent to (Grouparoo §1.5, with `phone`
@@ -124,8 +124,4 @@ export function validateMapping(
     }
   }
   return problems;
-}
-
-function article(word: string): 'a' | 'an' {
-  return /^[aeio]/.test(word) ? 'an' : 'a';
 }

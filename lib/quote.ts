@@ -23,3 +23,8 @@ export function quote(value: unknown): string {
   if (isHighSurrogate(text.charCodeAt(end - 1))) end--;
   return `${text.slice(0, end)}…`;
 }
+
+/** The indefinite article of a word in a message: "an integer", "a URL", "an options change". */
+export function article(word: string): 'a' | 'an' {
+  return /^[aeio]/i.test(word) ? 'an' : 'a';
+}

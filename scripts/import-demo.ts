@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
-import { targetName } from '../connectors/postgres/errors';
+import { asConnectionFailure } from '../connectors/postgres/errors';
 import { loadConfig } from '../lib/config';
 import { logger } from '../lib/logger';
 import { apiClient } from './api-client';
@@ -31,6 +31,7 @@ class Plain extends Error {
   override name = 'Plain';
 }
 
+/** fetch's own error hides the socket's code in its cause. */
 const refused = (err: unknown): boolean => {
   for (let e = err as { code?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e)
     if (e.code === 'ECONNREFUSED') return true;
@@ -52,10 +53,11 @@ async function main(): Promise<void> {
   const apiKey = opts.apiKey ?? config.OUTFLOW_API_KEY ?? (await keyOfLocalStart());
   const api = apiClient(opts.apiUrl, apiKey);
   const targetUrl = await ensureDemoTarget(opts.databaseUrl).catch((err: unknown) => {
-    if (!refused(err)) throw err;
+    const failure = asConnectionFailure(err, opts.databaseUrl);
+    if (failure === err) throw err;
     throw new Plain(
-      `cannot reach ${targetName(opts.databaseUrl)}: start Outflow (npm start), or give ` +
-        '--database-url or DATABASE_URL',
+      `${(failure as Error).message}: start Outflow (npm start), or give --database-url or ` +
+        'DATABASE_URL',
     );
   });
   await setUpDemo(api, targetUrl).catch((err: unknown) => {

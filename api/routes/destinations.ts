@@ -12,6 +12,7 @@ import { checkDefinition, type DestinationDefinition } from '../destination-defi
 import { conflict, notFound } from '../errors';
 import { idParams, idSchema, jsonBody, newId, responses } from '../openapi';
 import { createRouter, type ApiDeps } from '../router';
+import { article } from '../../lib/quote';
 import { sameValue } from '../same-value';
 import { notifyDestinationDeleted, sendSettings, startDestinationWorkflow } from '../temporal';
 
@@ -222,7 +223,7 @@ export function destinationsRoutes({ db, temporal, config }: ApiDeps) {
           id: runId,
           destinationId: id,
           kind: 'resync',
-          summary: `Re-sync of ${row!.name} after ${/^[aeiou]/.test(what) ? 'an' : 'a'} ${what} change`,
+          summary: `Re-sync of ${row!.name} after ${article(what)} ${what} change`,
           configVersion: row!.configVersion,
         });
         await supersedeRuns(tx, id, runId);

@@ -1,7 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apps, destinations, profiles } from '../../db/schema';
-import { profilesChangedSignal } from '../../workflows/definitions';
+import { profiles } from '../../db/schema';
 import { startFakeBraze } from '../fakes/braze';
 import { startFakeHubspot } from '../fakes/hubspot';
 import { contactOf, liveContacts } from '../fakes/hubspot/fixtures';
@@ -9,23 +8,9 @@ import { startFakeMailchimp } from '../fakes/mailchimp';
 import { startFakeSendgrid } from '../fakes/sendgrid';
 import { memberOf } from '../fakes/mailchimp/fixtures';
 import { testDb } from '../helpers/db';
-import {
-  createDestination,
-  ensureProperties,
-  exportsOf,
-  keys,
-  outboxOf,
-  queue,
-  uid,
-  upsertProfile,
-  values,
-} from '../helpers/fixtures';
-import {
-  eventually,
-  startDestinationWorkflow,
-  startTestWorker,
-  type TestWorker,
-} from '../helpers/worker';
+import { ensureProperties, exportsOf, keys, outboxOf, uid, values } from '../helpers/fixtures';
+import { startToolDestination } from '../helpers/tool-destination';
+import { eventually, startTestWorker, type TestWorker } from '../helpers/worker';
 
 /**
  * Issue 5's behaviours 5 and 9 through the real engine, for every email tool against its local
@@ -127,30 +112,22 @@ afterAll(() => tw?.stop());
 
 describe.each(tools)('$type through the workflow', (tool) => {
   let remote: Awaited<ReturnType<Tool['start']>>;
+  let destination: Awaited<ReturnType<typeof startToolDestination>>;
   let destinationId: string;
 
   beforeAll(async () => {
     remote = await tool.start();
-    destinationId = await createDestination(db, { type: tool.type, mapping: tool.mapping });
-    const [row] = await db.select().from(destinations).where(eq(destinations.id, destinationId));
-    await db.update(apps).set({ options: remote.appOptions }).where(eq(apps.id, row!.appId));
-    if (remote.destinationOptions) {
-      await db
-        .update(destinations)
-        .set({ options: remote.destinationOptions })
-        .where(eq(destinations.id, destinationId));
-    }
-    await startDestinationWorkflow(tw, destinationId);
+    destination = await startToolDestination(db, tw, {
+      type: tool.type,
+      mapping: tool.mapping,
+      appOptions: remote.appOptions,
+      destinationOptions: remote.destinationOptions,
+    });
+    destinationId = destination.destinationId;
   });
   afterAll(() => remote?.close());
 
-  async function change(id: string, v: Parameters<typeof values>[0]) {
-    await upsertProfile(db, id, values(v));
-    await queue(db, destinationId, [id]);
-    await tw.client.workflow
-      .getHandle(`destination:${destinationId}`)
-      .signal(profilesChangedSignal, { profileIds: [id] });
-  }
+  const change = (id: string, v: Parameters<typeof values>[0]) => destination.change(id, v);
 
   it('completes after six 429s in a row without using up attempts', async () => {
     const id = uid('prf');
